@@ -1,0 +1,42 @@
+# adlab: `make course` builds the course into build/, `make test` runs the tests.
+# Both create .venv and install adlab with its extras on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.adlab-installed
+
+.PHONY: test course lab graphviz bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	@touch $(STAMP)
+
+# Graphviz's `dot` renders the dependency graphs; install it where we can.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Graphviz (apt-get install graphviz)"; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz's 'dot' is missing: install it (sudo apt-get install graphviz, brew install graphviz or conda install graphviz) and run make again."; \
+	    exit 1; \
+	  fi; }
+
+test: $(STAMP) graphviz
+	$(BIN)/python -m pytest -q
+
+course: $(STAMP) graphviz
+	$(BIN)/python -m adlab.demo build
+
+lab: $(STAMP) graphviz
+	$(BIN)/jupyter lab
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf build .pytest_cache

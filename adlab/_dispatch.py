@@ -1,0 +1,158 @@
+"""Primitive records and the one function that applies them.
+
+Every differentiable operation in adlab is a `Primitive` (declared once, in
+`adlab.primitives`). `apply(prim, args, params)` evaluates it:
+
+* on plain values (Python floats, numpy arrays) it computes the primal value,
+  through a Python-float fast path where the primitive has one;
+* when some argument is a *box* (an eager `Tensor`, a reverse-mode node made
+  by `grad`, a forward-mode `Dual`, a trace record), the box with the highest
+  level handles the call. It unwraps its own level, calls `apply` again on
+  what is inside (so lower levels see the call too) and wraps the result.
+
+Levels give each transformation its own tag, so nested transforms
+(`grad(grad(f))`, `jacfwd(jacrev(f))`) never confuse their derivatives.
+Level 0 belongs to eager tensors made with `adlab.tensor`; every call of a
+transform takes a fresh, higher level.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+EMPTY: dict = {}
+
+_levels = itertools.count(1)
+
+
+def new_level() -> int:
+    """Return a fresh level, higher than every level handed out before."""
+    return next(_levels)
+
+
+class _GradMode:
+    enabled = True
+
+
+grad_mode = _GradMode()
+
+
+@dataclass(frozen=True, eq=False)
+class Primitive:
+    """One differentiable operation and everything adlab knows about it.
+
+    Attributes:
+        name: identifier, as in ``adlab.<name>``.
+        symbol: short label for graph nodes (``"×"``, ``"ln"``).
+        text: plain-text template over argument names (``"{0} × {1}"``).
+        latex: LaTeX template over argument names (``"{0} \\times {1}"``).
+        impl: numpy implementation ``impl(*values, **params)``.
+        jvp: one rule per argument, ``rule(t, ans, *args, **params)``: the
+            tangent of the output contributed by tangent ``t`` of that argument.
+        vjp: one rule per argument, ``rule(g, ans, *args, **params)``: the
+            cotangent of that argument given cotangent ``g`` of the output.
+        fast: optional Python-float implementation of the same value.
+    """
+
+    name: str
+    symbol: str
+    text: str
+    latex: str
+    impl: Callable
+    jvp: tuple
+    vjp: tuple
+    fast: Callable | None = None
+    doc: str = field(default="", repr=False)
+
+    @property
+    def arity(self) -> int:
+        return len(self.vjp)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+class Box:
+    """Base class of every value that carries derivative information.
+
+    Subclasses set ``_level`` and register a processor with `register`.
+    ``__array_ufunc__`` is defined by `adlab.primitives.ArrayMethods` so that
+    numpy hands mixed expressions back to adlab.
+    """
+
+    __slots__ = ()
+    _level = -1
+
+
+_processors: dict[type, Callable] = {}
+
+
+def register(box_type: type, processor: Callable) -> None:
+    """Make `apply` route calls whose top box is a `box_type` to `processor`.
+
+    ``processor(box, prim, args, params)`` gets the top box and must return
+    the result of applying `prim` at that box's level.
+    """
+    _processors[box_type] = processor
+
+
+def apply(prim: Primitive, args: tuple, params: dict = EMPTY):
+    """Apply `prim` to `args` (plain values or boxes) with keyword `params`.
+
+    Returns a plain value when no argument is a box, else a box of the
+    highest level found among the arguments.
+    """
+    top = None
+    for a in args:
+        if isinstance(a, Box) and (top is None or a._level > top._level):
+            top = a
+    if top is None:
+        return evaluate(prim, args, params)
+    return _processors[type(top)](top, prim, args, params)
+
+
+def evaluate(prim: Primitive, args: tuple, params: dict = EMPTY):
+    """Compute `prim` on plain values, with numpy's floating-point semantics."""
+    fast = prim.fast
+    if fast is not None:
+        for a in args:
+            t = type(a)
+            if t is not float and t is not int:
+                break
+        else:
+            try:
+                r = fast(*args)
+            except (ArithmeticError, ValueError):
+                pass  # numpy gives inf or nan with a warning; Python raises
+            else:
+                if type(r) is not complex:
+                    return r
+            r = prim.impl(*[np.float64(a) for a in args])
+            return float(r)
+    try:
+        return prim.impl(*args, **params)
+    except Exception as exc:  # re-raised with the operation named
+        from .errors import explain
+
+        raise explain(prim, args, params, exc) from exc
+
+
+def raw(x):
+    """Strip every box: the plain primal value underneath `x`."""
+    while isinstance(x, Box):
+        x = x._primal_value()
+    return x
+
+
+def shape_of(x) -> tuple:
+    """Shape of a plain value or a box (``()`` for Python scalars)."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return ()
+    if isinstance(x, Box):
+        return x.shape
+    return np.shape(x)

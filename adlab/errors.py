@@ -1,0 +1,136 @@
+"""Clear error messages: each names the operation, the shapes or types, and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BACKWARD_TWICE = (
+    "backward: trying to go backward through the graph a second time. The values saved "
+    "for the backward pass were freed by the first call to .backward(). Pass "
+    "retain_graph=True to the first call if you need to go backward again (gradients "
+    "then accumulate in .grad), or recompute the output."
+)
+
+_NUMERIC_KINDS = "biuf"
+
+
+def _describe(x) -> str:
+    from ._dispatch import Box, raw
+
+    if isinstance(x, Box):
+        v = raw(x)
+        return f"{type(x).__name__} of shape {np.shape(v)}"
+    if isinstance(x, np.ndarray):
+        return f"array of shape {x.shape} and dtype {x.dtype}"
+    if isinstance(x, (int, float, np.number)):
+        return f"{type(x).__name__} {x!r}"
+    text = repr(x)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(x).__name__} {text}"
+
+
+def _is_numeric(x) -> bool:
+    from ._dispatch import Box
+
+    if isinstance(x, Box) or isinstance(x, (bool, int, float, np.number)):
+        return True
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in _NUMERIC_KINDS
+    if isinstance(x, (list, tuple)):
+        try:
+            return np.asarray(x).dtype.kind in _NUMERIC_KINDS
+        except (ValueError, TypeError):
+            return False
+    return False
+
+
+def explain(prim, args, params, exc: Exception) -> Exception:
+    """Turn a numpy failure inside primitive `prim` into an error a student can act on."""
+    from ._dispatch import shape_of
+
+    if isinstance(exc, (AdlabTypeError, AdlabValueError)):
+        return exc
+    bad = [(i, a) for i, a in enumerate(args) if not _is_numeric(a)]
+    if bad:
+        i, a = bad[0]
+        return AdlabTypeError(
+            f"{prim.name}: argument {i} is {_describe(a)}, not a number, array or tensor. "
+            f"Convert it first, e.g. adlab.tensor([1.0, 2.0]) or float(...)."
+        )
+    shapes = " and ".join(str(shape_of(a)) for a in args)
+    if prim.name == "matmul":
+        return AdlabValueError(
+            f"matmul: shapes {shapes} do not fit: the last axis of the left operand must "
+            f"equal the first (or second-to-last) axis of the right one. Transpose one "
+            f"operand (x.T) or reshape it."
+        )
+    if prim.name in ("reshape", "broadcast_to"):
+        return AdlabValueError(
+            f"{prim.name}: cannot turn shape {shapes} into {params.get('shape')}: "
+            f"{exc}. Check the target shape."
+        )
+    if prim.name in ("getitem", "index_add"):
+        return AdlabValueError(
+            f"{prim.name}: index {params.get('index')!r} does not fit shape {shapes}: {exc}."
+        )
+    if isinstance(exc, ValueError) and "broadcast" in str(exc):
+        return AdlabValueError(
+            f"{prim.name}: shapes {shapes} cannot be broadcast together. numpy "
+            f"broadcasting compares shapes from the last axis: each pair of sizes must be "
+            f"equal or 1. Reshape one operand, e.g. x.reshape(-1, 1)."
+        )
+    return AdlabValueError(f"{prim.name}: failed on arguments of shapes {shapes}: {exc}")
+
+
+class AdlabTypeError(TypeError):
+    """A value of the wrong type was given to an adlab operation."""
+
+
+class AdlabValueError(ValueError):
+    """A value of the wrong shape or content was given to an adlab operation."""
+
+
+def check_float(value, where: str, what: str = "the input") -> None:
+    """Raise TypeError unless `value` is floating point (only floats have derivatives)."""
+    kind = np.result_type(value).kind if _is_numeric(value) else None
+    if kind in ("f", "c"):
+        return
+    if kind is None:
+        raise AdlabTypeError(
+            f"{where}: {what} is {_describe(value)}; derivatives need floating-point "
+            f"numbers or arrays. Pass e.g. 2.0 or adlab.tensor([1.0, 2.0])."
+        )
+    raise AdlabTypeError(
+        f"{where}: {what} has dtype {np.result_type(value)}, but only "
+        f"floating-point values have derivatives. Pass a float, e.g. 2.0 instead of 2, or "
+        f"convert with np.asarray(x, dtype=float)."
+    )
+
+
+def check_data(data, where: str, dtype=None):
+    """Validate and normalise data for a tensor: a Python float or a numeric ndarray."""
+    if isinstance(data, bool) or data is None or isinstance(data, str):
+        raise AdlabTypeError(
+            f"{where}: data is {_describe(data)}; give a number, a list of numbers or a "
+            f"numpy array, e.g. adlab.tensor([1.0, 2.0])."
+        )
+    if dtype is None and type(data) in (float, int):
+        return data
+    if dtype is None and isinstance(data, np.floating) and np.ndim(data) == 0:
+        return float(data)
+    try:
+        arr = np.asarray(data, dtype=dtype)
+    except (ValueError, TypeError) as exc:
+        raise AdlabTypeError(
+            f"{where}: cannot make a numeric array from {_describe(data)} ({exc}); give "
+            f"numbers in a rectangular nested list or a numpy array."
+        ) from exc
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise AdlabTypeError(
+            f"{where}: data is {_describe(data)} with dtype {arr.dtype}; give numbers, e.g. "
+            f"adlab.tensor([1.0, 2.0])."
+        )
+    if arr.ndim == 0 and dtype is None and arr.dtype.kind == "f" and arr.dtype.itemsize == 8:
+        return float(arr)
+    return arr

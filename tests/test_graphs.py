@@ -1,0 +1,106 @@
+"""Graph walks: random programs with fan-out, deep chains, order and memory."""
+
+from __future__ import annotations
+
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import adlab
+from adlab.tensor import toposort
+
+from oracles import central_grad
+
+UNARY = [adlab.sin, adlab.tanh, adlab.cos, lambda v: v * v, lambda v: adlab.exp(adlab.tanh(v))]
+BINARY = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
+          lambda a, b: a / (1.5 + adlab.sin(b))]
+
+
+def random_program(seed, n_inputs=3, n_ops=25):
+    """A random straight-line program whose values are reused many times (fan-out)."""
+    rng = np.random.default_rng(seed)
+    plan = []
+    for k in range(n_ops):
+        size = n_inputs + k
+        if rng.random() < 0.4:
+            plan.append((0, int(rng.integers(len(UNARY))), int(rng.integers(size)), None))
+        else:
+            plan.append((1, int(rng.integers(len(BINARY))), int(rng.integers(size)),
+                         int(rng.integers(size))))
+
+    def f(x):
+        vals = [x[i] for i in range(n_inputs)]
+        for kind, op, i, j in plan:
+            vals.append(UNARY[op](vals[i]) if kind == 0 else BINARY[op](vals[i], vals[j]))
+        return vals[-1] + vals[-2] * vals[-3]
+
+    return f
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_programs_against_central_differences(seed):
+    f = random_program(seed)
+    x = np.random.default_rng(100 + seed).uniform(-1, 1, 3)
+    g = adlab.grad(f)(x)
+    np.testing.assert_allclose(g, central_grad(f, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(adlab.jacfwd(f)(x), g, rtol=1e-12, atol=1e-12)
+    t = adlab.tensor(x, requires_grad=True)
+    f(t).backward()
+    np.testing.assert_allclose(t.grad.numpy(), g, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_topological_order_puts_arguments_first(seed):
+    f = random_program(seed, n_ops=40)
+    x = adlab.tensor(np.random.default_rng(seed).uniform(-1, 1, 3), requires_grad=True)
+    y = f(x)
+    order = toposort(y, 0)
+    position = {id(n): k for k, n in enumerate(order)}
+    assert len(position) == len(order)  # each node once
+    for node in order:
+        for a in node._args or ():
+            if isinstance(a, adlab.Tensor) and a.requires_grad:
+                assert position[id(a)] < position[id(node)]
+    assert order[-1] is y
+    # deterministic: the same program gives the same sequence of operations
+    again = toposort(f(x), 0)
+    assert [n.grad_fn for n in again] == [n.grad_fn for n in order]
+
+
+def test_chain_of_a_million_operations():
+    n = 1_000_000
+    assert n > 100 * sys.getrecursionlimit()
+    x = adlab.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(n // 2):
+        y = y * 0.999999 + 1e-7
+    y.backward()
+    assert x.grad.item() == pytest.approx(0.999999 ** (n // 2), rel=1e-9)
+    del y  # freeing the chain must not recurse either
+
+
+def test_functional_grad_of_a_deep_chain():
+    def f(x):
+        for _ in range(200_000):
+            x = adlab.sin(x) * 0.5 + x * 0.5
+        return x
+
+    g = adlab.grad(f)(0.1)
+    assert 0 < g <= 1.0
+
+
+def test_memory_per_recorded_node_is_small():
+    n = 100_000
+    x = adlab.tensor(0.5, requires_grad=True)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    y = x
+    for _ in range(n):
+        y = y * 1.0000001
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    per_node = (after - before) / n
+    assert per_node < 1024, per_node
+    y.backward()

@@ -1,0 +1,172 @@
+"""The PyTorch-style tensor API, following the d2l autograd chapter case by case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import adlab
+
+
+def test_simple_function_gradient_is_4x():
+    x = adlab.arange(4.0)
+    x.requires_grad_(True)
+    assert x.grad is None
+    y = 2 * adlab.dot(x, x)
+    assert y.item() == 28.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 4.0, 8.0, 12.0])
+    assert (x.grad == 4 * x).all()
+
+
+def test_gradients_accumulate_unless_zeroed():
+    x = adlab.arange(4.0, requires_grad=True)
+    (2 * adlab.dot(x, x)).backward()
+    x.sum().backward()  # without zeroing: accumulates onto 4x
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 5.0, 9.0, 13.0])
+    x.grad.zero_()
+    x.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0, 1.0])
+
+
+def test_zeroing_one_grad_leaves_others_alone():
+    a = adlab.tensor([1.0, 2.0], requires_grad=True)
+    b = adlab.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # both receive the same cotangent
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_non_scalar_backward_with_gradient_equals_sum():
+    x = adlab.arange(4.0, requires_grad=True)
+    y = x * x
+    y.backward(gradient=adlab.ones(len(y)))
+    g1 = x.grad.numpy().copy()
+    x.grad.zero_()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(g1, x.grad.numpy())
+    np.testing.assert_array_equal(g1, [0.0, 2.0, 4.0, 6.0])
+
+
+def test_detach():
+    x = adlab.arange(4.0, requires_grad=True)
+    y = x * x
+    u = y.detach()
+    assert not u.requires_grad
+    z = u * x
+    z.sum().backward()
+    assert (x.grad == u).all()
+    x.grad.zero_()
+    y.sum().backward()
+    assert (x.grad == 2 * x).all()
+
+
+def control_flow(a):
+    b = a * 2
+    while b.norm() < 1000:
+        b = b * 2
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return c
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_python_control_flow(seed):
+    a = adlab.randn(size=(), requires_grad=True, seed=seed)
+    d = control_flow(a)
+    d.backward()
+    assert a.grad.item() == pytest.approx((d / a).item(), rel=1e-14)
+    assert a.grad.item() != 0.0
+
+
+def test_control_flow_with_a_vector_needs_a_gradient_argument():
+    a = adlab.randn(3, requires_grad=True, seed=5)
+    d = control_flow(a)
+    with pytest.raises(RuntimeError, match="gradient="):
+        d.backward()
+    d.sum().backward()
+    k = (d / a).numpy() if not d.requires_grad else (d.detach() / a.detach()).numpy()
+    np.testing.assert_allclose(a.grad.numpy(), k, rtol=1e-14)
+
+
+def test_backward_twice_raises_then_retain_graph_accumulates():
+    x = adlab.tensor(3.0, requires_grad=True)
+    y = x * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+    x.grad = None
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 12.0  # 6 + 6
+
+
+def test_create_graph_gives_second_derivative():
+    x = adlab.tensor(0.7, requires_grad=True)
+    y = adlab.sin(x) * x
+    y.backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    assert g.item() == pytest.approx(np.cos(0.7) * 0.7 + np.sin(0.7), rel=1e-14)
+    x.grad = None
+    g.backward()
+    assert x.grad.item() == pytest.approx(-np.sin(0.7) * 0.7 + 2 * np.cos(0.7), rel=1e-14)
+
+
+def test_no_grad_and_in_place_update():
+    w = adlab.tensor([1.0, -2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w -= 0.1 * w.grad
+    with adlab.no_grad():
+        assert not adlab.is_grad_enabled()
+        v = w * 2
+        assert not v.requires_grad
+        w -= 0.1 * w.grad
+    assert adlab.is_grad_enabled()
+    assert w.requires_grad and w.is_leaf
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, -1.6])
+
+
+def test_grad_fn_leaf_and_repr():
+    x = adlab.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf
+    assert y.grad_fn == "mul" and x.grad_fn is None
+    assert repr(x) == "tensor([1., 2.], requires_grad=True)"
+    assert repr(y) == "tensor([2., 4.], grad_fn=<mul>)"
+    assert repr(adlab.tensor(3.0)) == "tensor(3.)"
+
+
+def test_tensor_attributes():
+    x = adlab.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and len(x) == 2
+    assert x.T.shape == (3, 2)
+    assert x.sum().item() == 15.0
+    assert [row.sum().item() for row in x] == [3.0, 12.0]
+    assert f"{adlab.tensor(2.0) / 3:.3f}" == "0.667"
+    assert float(adlab.tensor(2.5)) == 2.5
+    assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_broadcast_gradients_are_summed_to_the_input_shape():
+    w = adlab.tensor(np.ones((3, 2)), requires_grad=True)
+    b = adlab.tensor([1.0, 2.0], requires_grad=True)
+    x = adlab.tensor(np.arange(6.0).reshape(2, 3))
+    y = (x @ w + b).sum()
+    y.backward()
+    assert b.grad.shape == (2,)
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(w.grad.numpy(), np.repeat([[3.0], [5.0], [7.0]], 2, axis=1))
+
+
+def test_constants_record_nothing():
+    x = adlab.tensor([1.0, 2.0])
+    y = x * 3
+    assert not y.requires_grad and y.is_leaf
+    with pytest.raises(RuntimeError, match="requires_grad=True"):
+        y.sum().backward()
