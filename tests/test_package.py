@@ -42,11 +42,11 @@ def test_readme_tour_runs_and_its_comments_hold():
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     lines = code.strip().splitlines()
     env: dict = {}
-    exec("\n".join(lines[:2]), env)  # imports and f
+    exec("\n".join(lines[:3]), env)  # imports and f
     assert env["adlab"].grad(env["f"], argnums=(0, 1))(2.0, 5.0) == (5.5, np.float64(2.0) - np.cos(5.0))
     results = [eval(line.split("#")[0], env) for line in lines[3:7]]
     assert results[1] == (np.log(2.0) + 10.0 - np.sin(5.0), 5.5)
     assert results[2] == -np.sin(1.0)
     np.testing.assert_array_equal(results[3], [[6.0, 0.0], [0.0, 12.0]])
-    exec("\n".join(lines[7:10]), env)
+    exec("\n".join(lines[8:11]), env)
     assert repr(env["x"].grad) == "tensor([ 0.,  4.,  8., 12.])"
