@@ -19,7 +19,7 @@ transform takes a fresh, higher level.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -56,6 +56,10 @@ class Primitive:
         vjp: one rule per argument, ``rule(g, ans, *args, **params)``: the
             cotangent of that argument given cotangent ``g`` of the output.
         fast: optional Python-float implementation of the same value.
+        partials: for display only, one (text, LaTeX) template per argument
+            for the local partial derivative d out / d arg, over argument
+            names ``{0}, {1}`` and the output name ``{out}``; empty for
+            operations whose partials are Jacobians rather than numbers.
     """
 
     name: str
@@ -66,7 +70,7 @@ class Primitive:
     jvp: tuple
     vjp: tuple
     fast: Callable | None = None
-    doc: str = field(default="", repr=False)
+    partials: tuple = ()
 
     @property
     def arity(self) -> int:

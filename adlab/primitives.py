@@ -30,9 +30,10 @@ from .errors import AdlabValueError
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def defprim(name, symbol, text, latex, impl, jvp, vjp, fast=None, doc=""):
+def defprim(name, symbol, text, latex, impl, jvp, vjp, fast=None, partials=()):
     """Declare a primitive and add it to `PRIMITIVES`; returns the record."""
-    prim = Primitive(name, symbol, text, latex, impl, tuple(jvp), tuple(vjp), fast, doc)
+    prim = Primitive(name, symbol, text, latex, impl, tuple(jvp), tuple(vjp), fast,
+                     tuple(partials))
     PRIMITIVES[name] = prim
     return prim
 
@@ -130,35 +131,40 @@ ADD = defprim(
     "add", "+", "{0} + {1}", "{0} + {1}", np.add,
     jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-    fast=operator.add)
+    fast=operator.add,
+    partials=(("1", "1"), ("1", "1")))
 
 # d(x - y) = dx - dy
 SUB = defprim(
     "sub", "−", "{0} − {1}", "{0} - {1}", np.subtract,
     jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-    fast=operator.sub)
+    fast=operator.sub,
+    partials=(("1", "1"), ("−1", "-1")))
 
 # d(-x) = -dx
 NEG = defprim(
     "neg", "−", "−{0}", "-{0}", np.negative,
     jvp=(lambda t, ans, x: -t,),
     vjp=(lambda g, ans, x: -g,),
-    fast=operator.neg)
+    fast=operator.neg,
+    partials=(("−1", "-1"),))
 
 # d(x y) = y dx + x dy
 MUL = defprim(
     "mul", "×", "{0} × {1}", "{0} \\times {1}", np.multiply,
     jvp=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
     vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: x * g),
-    fast=operator.mul)
+    fast=operator.mul,
+    partials=(("{1}", "{1}"), ("{0}", "{0}")))
 
 # d(x / y) = dx / y - (x / y) dy / y
 DIV = defprim(
     "truediv", "÷", "{0} / {1}", "\\frac{{{0}}}{{{1}}}", np.true_divide,
     jvp=(lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: -div(ans * t, y)),
     vjp=(lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: -div(g * ans, y)),
-    fast=operator.truediv)
+    fast=operator.truediv,
+    partials=(("1 / {1}", "\\frac{{1}}{{{1}}}"), ("−{out} / {1}", "-\\frac{{{out}}}{{{1}}}")))
 
 # d(x^y) = y x^(y-1) dx + ln(x) x^y dy
 POW = defprim(
@@ -167,63 +173,72 @@ POW = defprim(
          lambda t, ans, x, y: t * ans * log(x)),
     vjp=(lambda g, ans, x, y: g * y * power(x, y - 1),
          lambda g, ans, x, y: g * ans * log(x)),
-    fast=operator.pow)
+    fast=operator.pow,
+    partials=(("{1} {0}^({1} − 1)", "{1} {0}^{{{1} - 1}}"), ("ln({0}) {out}", "\\ln({0})\\, {out}")))
 
 # d exp(x) = exp(x) dx
 EXP = defprim(
     "exp", "exp", "exp({0})", "\\exp {0}", np.exp,
     jvp=(lambda t, ans, x: t * ans,),
     vjp=(lambda g, ans, x: g * ans,),
-    fast=math.exp)
+    fast=math.exp,
+    partials=(("{out}", "{out}"),))
 
 # d ln(x) = dx / x
 LOG = defprim(
     "log", "ln", "ln({0})", "\\ln {0}", np.log,
     jvp=(lambda t, ans, x: div(t, x),),
     vjp=(lambda g, ans, x: div(g, x),),
-    fast=math.log)
+    fast=math.log,
+    partials=(("1 / {0}", "\\frac{{1}}{{{0}}}"),))
 
 # d sin(x) = cos(x) dx
 SIN = defprim(
     "sin", "sin", "sin({0})", "\\sin {0}", np.sin,
     jvp=(lambda t, ans, x: t * cos(x),),
     vjp=(lambda g, ans, x: g * cos(x),),
-    fast=math.sin)
+    fast=math.sin,
+    partials=(("cos({0})", "\\cos {0}"),))
 
 # d cos(x) = -sin(x) dx
 COS = defprim(
     "cos", "cos", "cos({0})", "\\cos {0}", np.cos,
     jvp=(lambda t, ans, x: -(t * sin(x)),),
     vjp=(lambda g, ans, x: -(g * sin(x)),),
-    fast=math.cos)
+    fast=math.cos,
+    partials=(("−sin({0})", "-\\sin {0}"),))
 
 # d tan(x) = (1 + tan(x)^2) dx
 TAN = defprim(
     "tan", "tan", "tan({0})", "\\tan {0}", np.tan,
     jvp=(lambda t, ans, x: t * (1.0 + ans * ans),),
     vjp=(lambda g, ans, x: g * (1.0 + ans * ans),),
-    fast=math.tan)
+    fast=math.tan,
+    partials=(("1 + {out}²", "1 + {out}^2"),))
 
 # d tanh(x) = (1 - tanh(x)^2) dx
 TANH = defprim(
     "tanh", "tanh", "tanh({0})", "\\tanh {0}", np.tanh,
     jvp=(lambda t, ans, x: t * (1.0 - ans * ans),),
     vjp=(lambda g, ans, x: g * (1.0 - ans * ans),),
-    fast=math.tanh)
+    fast=math.tanh,
+    partials=(("1 − {out}²", "1 - {out}^2"),))
 
 # d sqrt(x) = dx / (2 sqrt(x))
 SQRT = defprim(
     "sqrt", "√", "√{0}", "\\sqrt{{{0}}}", np.sqrt,
     jvp=(lambda t, ans, x: div(t, 2.0 * ans),),
     vjp=(lambda g, ans, x: div(g, 2.0 * ans),),
-    fast=math.sqrt)
+    fast=math.sqrt,
+    partials=(("1 / (2 {out})", "\\frac{{1}}{{2 {out}}}"),))
 
 # d |x| = sign(x) dx
 ABS = defprim(
     "abs", "|·|", "|{0}|", "\\left|{0}\\right|", np.abs,
     jvp=(lambda t, ans, x: t * _const(np.sign, x),),
     vjp=(lambda g, ans, x: g * _const(np.sign, x),),
-    fast=builtins.abs)
+    fast=builtins.abs,
+    partials=(("sign({0})", "\\operatorname{{sign}} {0}"),))
 
 # d max(x, y) = [x > y] dx + [x < y] dy   (ties share the derivative equally)
 MAXIMUM = defprim(
@@ -231,7 +246,8 @@ MAXIMUM = defprim(
     jvp=(lambda t, ans, x, y: t * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y),
          lambda t, ans, x, y: t * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)),
     vjp=(lambda g, ans, x, y: g * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y),
-         lambda g, ans, x, y: g * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)))
+         lambda g, ans, x, y: g * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)),
+    partials=(("[{0} > {1}]", "[{0} > {1}]"), ("[{0} < {1}]", "[{0} < {1}]")))
 
 # d relu(x) = [x > 0] dx
 RELU = defprim(
@@ -239,14 +255,16 @@ RELU = defprim(
     lambda x: np.maximum(x, 0.0),
     jvp=(lambda t, ans, x: t * _const(operator.gt, x, 0.0),),
     vjp=(lambda g, ans, x: g * _const(operator.gt, x, 0.0),),
-    fast=_relu_fast)
+    fast=_relu_fast,
+    partials=(("[{0} > 0]", "[{0} > 0]"),))
 
 # d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
 SIGMOID = defprim(
     "sigmoid", "σ", "σ({0})", "\\sigma({0})", _sigmoid_impl,
     jvp=(lambda t, ans, x: t * ans * (1.0 - ans),),
     vjp=(lambda g, ans, x: g * ans * (1.0 - ans),),
-    fast=_sigmoid_fast)
+    fast=_sigmoid_fast,
+    partials=(("{out} (1 − {out})", "{out} (1 - {out})"),))
 
 # d sum(x) = sum(dx)
 SUM = defprim(
