@@ -93,6 +93,8 @@ class AdlabValueError(ValueError):
 
 def check_float(value, where: str, what: str = "the input") -> None:
     """Raise TypeError unless `value` is floating point (only floats have derivatives)."""
+    if type(value) is float:
+        return
     kind = np.result_type(value).kind if _is_numeric(value) else None
     if kind in ("f", "c"):
         return

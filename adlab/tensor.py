@@ -13,6 +13,7 @@ VJP rules from the table.
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from .arraymethods import ArrayMethods
 from .primitives import unbroadcast
 
 
+_sequence = itertools.count()
+
+
 class Tensor(ArrayMethods):
     """An array with PyTorch-style automatic differentiation.
 
@@ -29,16 +33,18 @@ class Tensor(ArrayMethods):
     record a graph; ``backward()`` fills ``.grad`` of the leaves.
     """
 
-    __slots__ = ("_value", "_prim", "_args", "_params", "_level", "requires_grad", "grad",
-                 "__weakref__")
+    __slots__ = ("_value", "_prim", "_args", "_vals", "_params", "_level", "_seq",
+                 "requires_grad", "grad", "__weakref__")
 
     def __init__(self, value, prim=None, args=None, params=EMPTY, level=0,
-                 requires_grad=False):
+                 requires_grad=False, vals=None):
         self._value = value
         self._prim = prim
-        self._args = args
+        self._args = args  # the arguments as given (nodes and constants)
+        self._vals = vals  # the same, one level down (the values the rules need)
         self._params = params
         self._level = level
+        self._seq = next(_sequence)  # creation order: a topological order of any graph
         self.requires_grad = requires_grad
         self.grad = None
 
@@ -124,7 +130,7 @@ class Tensor(ArrayMethods):
         if not retain_graph:
             for node in order:
                 if node._prim is not None:
-                    node._args = None
+                    node._args = node._vals = None
 
     def detach(self):
         """A new tensor with the same values and no graph."""
@@ -245,7 +251,7 @@ def _record(top, prim, args, params):
     value = apply(prim, vals, params)
     if not tracked or (level == 0 and not grad_mode.enabled):
         return Tensor(value, level=level)
-    return Tensor(value, prim, tuple(args), params, level, True)
+    return Tensor(value, prim, args, params, level, True, vals)
 
 
 register(Tensor, _record)
@@ -254,31 +260,30 @@ register(Tensor, _record)
 def toposort(root, level):
     """Nodes of `level` that `root` depends on, each after its arguments.
 
-    Iterative depth-first search; the order depends only on the graph.
+    Collects the reachable nodes with an explicit stack (no recursion, so
+    chains of a million operations are fine) and sorts them by creation
+    order, which is a topological order; the result depends only on the graph.
     Raises a RuntimeError naming `retain_graph` if part of the graph was freed
     by an earlier backward pass.
     """
-    order = []
-    seen = set()
-    stack = [(root, False)]
+    seen = {id(root): root}
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
         args = node._args
         if args is None:
             if node._prim is not None:
                 raise RuntimeError(errors.BACKWARD_TWICE)
             continue
-        for a in reversed(args):
+        for a in args:
             if type(a) is Tensor and a._level == level and a.requires_grad and id(a) not in seen:
-                stack.append((a, False))
-    return order
+                seen[id(a)] = a
+                stack.append(a)
+    return sorted(seen.values(), key=_by_sequence)
+
+
+def _by_sequence(node):
+    return node._seq
 
 
 def backward_pass(order, root, seed, level, unwrap=True):
@@ -305,14 +310,16 @@ def backward_pass(order, root, seed, level, unwrap=True):
             continue
         args = node._args
         if unwrap:
-            vals = [a._value if type(a) is Tensor and a._level == level else a for a in args]
-            ans = node._value
+            vals, ans = node._vals, node._value
         else:
             vals, ans = args, node
         params = node._params
         for i, a in enumerate(args):
             if type(a) is Tensor and a._level == level and a.requires_grad:
-                c = prim.vjp[i](g, ans, *vals, **params)
+                if params:
+                    c = prim.vjp[i](g, ans, *vals, **params)
+                else:
+                    c = prim.vjp[i](g, ans, *vals)
                 if type(c) is not float:
                     c = unbroadcast(c, shape_of(a._value))
                 k = id(a)

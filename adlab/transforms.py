@@ -161,9 +161,11 @@ def grad(f, argnums=0):
         A function with f's arguments returning df/dx (a tuple for tuple argnums).
     """
 
+    value_and_grad_f = value_and_grad(f, argnums)
+
     @functools.wraps(f)
     def grad_f(*args):
-        return value_and_grad(f, argnums)(*args)[1]
+        return value_and_grad_f(*args)[1]
 
     return grad_f
 
