@@ -252,3 +252,28 @@ def test_partial_templates_match_the_jvp_rules(name):
         rule = prim.jvp[k](1.0, out, *args)
         shown = _evaluate_template(text, args, float(out))
         assert shown == pytest.approx(float(rule), rel=1e-12), (name, k, text)
+
+
+def _latex_to_python(s):
+    """Our templates' LaTeX subset (frac, ^{...}, cos, sin, ln, sign, brackets) as Python."""
+    s = s.replace("\\,", " ").replace("\\left", "").replace("\\right", "")
+    s = s.replace("\\operatorname{sign}", "_sign").replace("\\ln", "math.log")
+    s = s.replace("\\cos", "math.cos").replace("\\sin", "math.sin")
+    while "\\frac{" in s:  # innermost-first is not needed: our fractions are not nested
+        s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", s)
+    s = re.sub(r"\^\{([^{}]*)\}", r"**(\1)", s).replace("^2", "**2")
+    s = re.sub(r"\[(.*?)\]", r"float(\1)", s)
+    s = re.sub(r"(math\.\w+|_sign) (\([^()]*\))", r"\1(\2)", s)  # \cos x -> math.cos(x)
+    s = re.sub(r"(\d|\)) +(\(|math|_sign|float)", r"\1 * \2", s)
+    return s
+
+
+@pytest.mark.parametrize("name", [n for n, p in PRIMITIVES.items() if p.partials])
+def test_partial_latex_templates_match_the_jvp_rules(name):
+    prim = PRIMITIVES[name]
+    args = POINTS[prim.arity]
+    out = prim.impl(*args)
+    for k, (_text, latex) in enumerate(prim.partials):
+        filled = latex.format(*[f"({a!r})" for a in args], out=f"({float(out)!r})")
+        shown = eval(_latex_to_python(filled), {"math": math, "_sign": lambda v: math.copysign(1.0, v)})
+        assert shown == pytest.approx(float(prim.jvp[k](1.0, out, *args)), rel=1e-12), (name, latex)
