@@ -1,6 +1,6 @@
 """Dependency graphs of evaluation traces, drawn with Graphviz.
 
-`trace_graph(trace)` turns a `Trace` (see `adlab.trace`) into a
+`trace_graph(trace)` turns a `Trace` (see `adlab.traces`) into a
 `graphviz.Digraph`: one node per row (inputs v_{1-n} .. v_0, then the
 operations v_1 .. v_l) and one edge per argument, labelled with the local
 partial derivative ∂v_i/∂v_j at the traced point. The nodes can also show
@@ -16,6 +16,7 @@ it and the DOT source instead of a traceback.
 
 from __future__ import annotations
 
+import numbers
 import pathlib
 
 from .tables import input_name, number, primal_name, tangent_name, adjoint_name
@@ -51,7 +52,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
     """The dependency graph of a trace, as a `graphviz.Digraph`.
 
     Args:
-        trace: an `adlab.trace.Trace`.
+        trace: an `adlab.Trace`.
         show: what each node shows besides its value: ``"primal"`` (the value
             only), ``"tangent"`` (also v̇_i from ``trace.forward(seed)``) or
             ``"adjoint"`` (also v̄_i from ``trace.reverse(seed)``, seed 1 by
@@ -164,7 +165,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
 def _check_highlight(highlight, first, last, omitted):
     if highlight is None:
         return
-    if isinstance(highlight, bool) or not isinstance(highlight, int) or not (
+    if isinstance(highlight, bool) or not isinstance(highlight, numbers.Integral) or not (
             first <= highlight <= last):
         raise ValueError(
             f"graph: highlight={highlight!r} is not a row of the trace; give an index from "
@@ -236,13 +237,13 @@ def _make_class():
             # graphviz's own render() saves its source through this method
             # (with skip_existing=None): that always writes the DOT source.
             if filename is None or skip_existing is None:
-                return super().save(filename, directory, skip_existing=skip_existing)
+                return super().save(filename, directory=directory, skip_existing=skip_existing)
             path = pathlib.Path(filename)
             if directory is not None:
                 path = pathlib.Path(directory) / path
             suffix = path.suffix.lower()
             if suffix in _SOURCE_SUFFIXES:
-                return super().save(filename, directory, skip_existing=skip_existing)
+                return super().save(filename, directory=directory, skip_existing=skip_existing)
             if suffix not in _SAVE_FORMATS:
                 allowed = ", ".join(list(_SAVE_FORMATS) + list(_SOURCE_SUFFIXES))
                 raise ValueError(f"save: cannot tell the format of {str(path)!r}; end the "

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from .trace import Const
+from .traces import Const
 
 KINDS = ("primal", "tangent", "adjoint", "forward", "reverse")
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")

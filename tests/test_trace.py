@@ -12,7 +12,7 @@ import pytest
 
 import adlab
 from adlab import PRIMITIVES
-from adlab.trace import trace
+from adlab.traces import trace  # also adlab.trace
 
 
 def baydin(x1, x2):
