@@ -50,3 +50,18 @@ def test_readme_tour_runs_and_its_comments_hold():
     np.testing.assert_array_equal(results[3], [[6.0, 0.0], [0.0, 12.0]])
     exec("\n".join(lines[8:11]), env)
     assert repr(env["x"].grad) == "tensor([ 0.,  4.,  8., 12.])"
+
+
+def test_readme_trace_tour_runs(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    monkeypatch.chdir(tmp_path)
+    env: dict = {}
+    exec(blocks[0].split("\n\n")[0] + "\n" + blocks[0].splitlines()[2], env)  # imports and f
+    exec(blocks[1], env)
+    assert env["t"].count() == 5
+    assert "1.716" in env["t"].table("reverse").text()
+    assert (tmp_path / "f.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
