@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 
 from . import errors
-from ._dispatch import EMPTY, Box, apply, grad_mode, raw, register, shape_of
+from ._dispatch import EMPTY, Box, apply, evaluate, grad_mode, raw, register, shape_of
 from .arraymethods import ArrayMethods
 from .primitives import unbroadcast
 
@@ -33,7 +33,7 @@ class Tensor(ArrayMethods):
     record a graph; ``backward()`` fills ``.grad`` of the leaves.
     """
 
-    __slots__ = ("_value", "_prim", "_args", "_vals", "_params", "_level", "_seq",
+    __slots__ = ("_value", "_prim", "_args", "_vals", "_params", "_level", "_seq", "_ct",
                  "requires_grad", "grad", "__weakref__")
 
     def __init__(self, value, prim=None, args=None, params=EMPTY, level=0,
@@ -240,15 +240,17 @@ def _record(top, prim, args, params):
     """Processor for tensors: apply `prim` one level down and record a node."""
     level = top._level
     tracked = False
+    boxed = False
     vals = []
     for a in args:
         if type(a) is Tensor and a._level == level:
             if a.requires_grad:
                 tracked = True
-            vals.append(a._value)
-        else:
-            vals.append(a)
-    value = apply(prim, vals, params)
+            a = a._value
+        if isinstance(a, Box):
+            boxed = True
+        vals.append(a)
+    value = apply(prim, vals, params) if boxed else evaluate(prim, vals, params)
     if not tracked or (level == 0 and not grad_mode.enabled):
         return Tensor(value, level=level)
     return Tensor(value, prim, args, params, level, True, vals)
@@ -298,12 +300,15 @@ def backward_pass(order, root, seed, level, unwrap=True):
     Returns:
         A list of (leaf, cotangent) pairs, in graph order.
     """
-    grads = {id(root): seed}
+    for node in order:
+        node._ct = None
+    root._ct = seed
     leaves = []
     for node in reversed(order):
-        g = grads.pop(id(node), None)
+        g = node._ct
         if g is None:
             continue
+        node._ct = None
         prim = node._prim
         if prim is None:
             leaves.append((node, g))
@@ -314,7 +319,9 @@ def backward_pass(order, root, seed, level, unwrap=True):
         else:
             vals, ans = args, node
         params = node._params
-        for i, a in enumerate(args):
+        i = -1
+        for a in args:
+            i += 1
             if type(a) is Tensor and a._level == level and a.requires_grad:
                 if params:
                     c = prim.vjp[i](g, ans, *vals, **params)
@@ -322,9 +329,8 @@ def backward_pass(order, root, seed, level, unwrap=True):
                     c = prim.vjp[i](g, ans, *vals)
                 if type(c) is not float:
                     c = unbroadcast(c, shape_of(a._value))
-                k = id(a)
-                old = grads.get(k)
-                grads[k] = c if old is None else old + c
+                old = a._ct
+                a._ct = c if old is None else old + c
     leaves.reverse()
     return leaves
 
