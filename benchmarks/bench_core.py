@@ -1,0 +1,733 @@
+"""Time adlab's core beside micrograd, HIPS autograd and PyTorch (CPU).
+
+Run from the repository root:
+
+    python benchmarks/bench_core.py            # full run (about 2.5 minutes)
+    python benchmarks/bench_core.py --quick    # smoke run, smaller sizes
+    python benchmarks/bench_core.py --profile  # also cProfile adlab's scalar paths
+
+Only numpy and adlab are required. Each peer (micrograd, autograd, torch) is
+imported if installed and skipped, with a printed line, if not. adlab is taken
+from this checkout (the directory above benchmarks/) when it is there.
+
+Cases
+  a. scalar chain: N scalar ops (mul, add, pow, relu, repeated; the ops that
+     PyPI micrograd 0.1.0 has), forward and backward, time per op. adlab runs
+     twice: eager (adlab.tensor + .backward()) and functional (adlab.grad).
+  b. Baydin's f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): value and both
+     partial derivatives, time per call.
+  c. vectorised: sum(tanh(W @ x + b) ** 2), W n x n, float64: the forward
+     alone, then forward plus the gradient with respect to W and b.
+  d. deep chain: 10^6 scalar ops (x * 1.0000001 + 0.0, repeated) through
+     backward; time per op, and Python memory per recorded op measured with
+     tracemalloc (in a separate, untimed run).
+
+Method: time.perf_counter; each measurement is run once to warm up, then
+repeated (7 times, 3 with --quick), each repeat looping the call enough times
+to last about 0.2 s; the median of the repeats is reported. Case d repeats
+adlab 3 times (1 with --quick) and times each peer once. The garbage collector
+stays on (it is part of the cost of making graphs), but the objects alive
+after the imports are frozen (gc.freeze()) so that importing torch does not
+slow the pure-Python libraries' collections, and gc.collect() runs before each
+repeat. On Linux, glibc malloc's thresholds are fixed (see steady_malloc).
+Ratios are adlab time / peer time: above 1 means adlab is slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import ctypes
+import gc
+import math
+import os
+import platform
+import pstats
+import statistics
+import sys
+import time
+import tracemalloc
+from importlib import metadata
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.isfile(os.path.join(ROOT, "adlab", "__init__.py")) and ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import adlab  # noqa: E402
+
+# -- optional peers ------------------------------------------------------------
+
+SKIPPED = {}
+
+try:
+    from micrograd.engine import Value as MgValue
+except ImportError:
+    MgValue = None
+    SKIPPED["micrograd"] = "pip install micrograd"
+
+try:
+    import autograd
+    import autograd.numpy as anp
+except ImportError:
+    autograd = anp = None
+    SKIPPED["autograd"] = "pip install autograd"
+
+try:
+    import torch
+except ImportError:
+    torch = None
+    SKIPPED["torch"] = "pip install torch==2.13.0 (CPU wheel)"
+
+PEERS = ("micrograd", "autograd", "torch")
+
+
+def _version(dist):
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+# -- memory allocator ----------------------------------------------------------
+
+
+def steady_malloc():
+    """Keep glibc malloc from handing large blocks back to the kernel between calls.
+
+    By default glibc serves blocks above a moving threshold with fresh mmap
+    pages and trims the heap on free, so an 8 MB gradient may cost thousands
+    of page faults on one call and none on the next, depending on what ran
+    before (even on which peers are installed). Fixing both thresholds makes
+    every library reuse warm memory. Returns a line for the header.
+    """
+    if not sys.platform.startswith("linux"):
+        return "malloc: platform default"
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        ok = (libc.mallopt(m_mmap_threshold, 256 << 20) == 1
+              and libc.mallopt(m_trim_threshold, 1 << 30) == 1)
+    except (OSError, AttributeError):
+        ok = False
+    if not ok:
+        return "malloc: default (not glibc)"
+    return ("malloc: glibc mmap threshold 256 MiB, trim threshold 1 GiB (steady state; "
+            "--default-malloc to keep the defaults)")
+
+
+# -- timing --------------------------------------------------------------------
+
+
+class Settings:
+    repeat = 7
+    repeat_deep = 3
+    min_time = 0.2
+
+
+def measure(fn, repeat=None, min_time=None, warmup=True):
+    """Median over `repeat` repeats of the time of one call of fn(), in seconds.
+
+    Each repeat calls fn enough times to last about `min_time` seconds.
+    """
+    repeat = Settings.repeat if repeat is None else repeat
+    min_time = Settings.min_time if min_time is None else min_time
+    t0 = time.perf_counter()
+    if warmup:
+        fn()
+    once = time.perf_counter() - t0
+    number = max(1, int(math.ceil(min_time / once))) if warmup and once > 0 else 1
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return statistics.median(times)
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "-"
+    if seconds < 1e-6:
+        return f"{seconds * 1e9:.0f} ns"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.2f} us"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "-"
+    return f"{a / b:.2f}"
+
+
+def check(name, got, want, rtol=1e-9):
+    """Raise if a result differs from the reference: timing a wrong answer is useless."""
+    got = np.asarray(got, dtype=float)
+    want = np.asarray(want, dtype=float)
+    if not np.allclose(got, want, rtol=rtol, atol=0.0):
+        raise AssertionError(f"{name}: got {got}, expected {want}")
+
+
+def to_float(v):
+    """A Python float from whatever a library returns (tensor, array, float)."""
+    if torch is not None and isinstance(v, torch.Tensor):
+        return v.item()
+    if isinstance(v, adlab.Tensor):
+        return v.item()
+    return float(v)
+
+
+def print_table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = "  ".join(str(h).ljust(w) if i == 0 else str(h).rjust(w)
+                     for i, (h, w) in enumerate(zip(header, widths)))
+    print("  " + line)
+    print("  " + "  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))))
+
+
+# Ratios collected for the summary: SUMMARY[(case, adlab variant)][peer] = ratio
+SUMMARY = {}
+
+
+def add_summary(case, variant, t_adlab, peer_times):
+    row = SUMMARY.setdefault((case, variant), {})
+    for peer, t in peer_times.items():
+        if t is not None and t_adlab is not None:
+            row[peer] = t_adlab / t
+
+
+# -- case a: scalar chain ------------------------------------------------------
+
+
+def scalar_chain(y, n, relu):
+    """n scalar ops: (mul, add, pow, relu) repeated; works on any number-like type."""
+    for _ in range(n // 4):
+        y = relu((y * 1.1 + -0.05) ** 0.9)
+    return y
+
+
+def _float_relu(v):
+    return v if v > 0.0 else 0.0
+
+
+def case_a(n):
+    print(f"\na. scalar chain, forward + backward: {n} ops (mul, add, pow, relu), time per op")
+    ref = adlab.grad(lambda x: scalar_chain(x, n, adlab.relu))(0.5)
+    runs = {}
+
+    def adlab_eager():
+        x = adlab.tensor(0.5, requires_grad=True)
+        scalar_chain(x, n, adlab.relu).backward()
+        return x.grad
+
+    def adlab_grad():
+        return adlab.grad(lambda x: scalar_chain(x, n, adlab.relu))(0.5)
+
+    runs["adlab eager"] = adlab_eager
+    runs["adlab.grad"] = adlab_grad
+
+    if MgValue is not None:
+        def micrograd_run():
+            x = MgValue(0.5)
+            scalar_chain(x, n, MgValue.relu).backward()
+            return x.grad
+        runs["micrograd"] = micrograd_run
+
+    if autograd is not None:
+        def autograd_run():
+            return autograd.grad(lambda x: scalar_chain(x, n, lambda v: anp.maximum(v, 0.0)))(0.5)
+        runs["autograd"] = autograd_run
+
+    if torch is not None:
+        def torch_run():
+            x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+            scalar_chain(x, n, torch.relu).backward()
+            return x.grad
+        runs["torch"] = torch_run
+
+    for name, fn in runs.items():
+        check(f"case a, {name}", to_float(fn()), ref)
+
+    times = {name: measure(fn) / n for name, fn in runs.items()}
+    t_float = measure(lambda: scalar_chain(0.5, n, _float_relu)) / n
+    te, tg = times["adlab eager"], times["adlab.grad"]
+    rows = [[name, fmt_time(t), fmt_ratio(te, t), fmt_ratio(tg, t)] for name, t in times.items()]
+    rows.append(["Python floats, forward only", fmt_time(t_float), fmt_ratio(te, t_float),
+                 fmt_ratio(tg, t_float)])
+    print_table(["implementation", "per op", "adlab eager / it", "adlab.grad / it"], rows)
+    peers = {p: times.get(p) for p in PEERS}
+    add_summary("a scalar op", "adlab eager", te, peers)
+    add_summary("a scalar op", "adlab.grad", tg, peers)
+
+
+# -- case b: Baydin's function -------------------------------------------------
+
+
+def baydin_value_and_grad():
+    x1, x2 = 2.0, 5.0
+    return (math.log(x1) + x1 * x2 - math.sin(x2), 1.0 / x1 + x2, x1 - math.cos(x2))
+
+
+def _mg_log(v):
+    """ln for micrograd, written the way micrograd's own ops are (0.1.0 has none)."""
+    out = MgValue(math.log(v.data), (v,), "log")
+
+    def _backward():
+        v.grad += out.grad / v.data
+    out._backward = _backward
+    return out
+
+
+def _mg_sin(v):
+    """sin for micrograd, written the way micrograd's own ops are (0.1.0 has none)."""
+    out = MgValue(math.sin(v.data), (v,), "sin")
+
+    def _backward():
+        v.grad += math.cos(v.data) * out.grad
+    out._backward = _backward
+    return out
+
+
+def case_b():
+    print("\nb. Baydin's f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): value and gradient, per call")
+    ref = baydin_value_and_grad()
+    runs = {}
+
+    def f_adlab(x1, x2):
+        return adlab.log(x1) + x1 * x2 - adlab.sin(x2)
+
+    def adlab_eager():
+        x1 = adlab.tensor(2.0, requires_grad=True)
+        x2 = adlab.tensor(5.0, requires_grad=True)
+        y = f_adlab(x1, x2)
+        y.backward()
+        return y, x1.grad, x2.grad
+
+    vg = adlab.value_and_grad(f_adlab, (0, 1))
+
+    def adlab_functional():
+        y, (g1, g2) = vg(2.0, 5.0)
+        return y, g1, g2
+
+    runs["adlab eager"] = adlab_eager
+    runs["adlab.value_and_grad"] = adlab_functional
+
+    if MgValue is not None:
+        def micrograd_run():
+            x1, x2 = MgValue(2.0), MgValue(5.0)
+            y = _mg_log(x1) + x1 * x2 - _mg_sin(x2)
+            y.backward()
+            return y.data, x1.grad, x2.grad
+        runs["micrograd (log, sin added)"] = micrograd_run
+
+    if autograd is not None:
+        avg = autograd.value_and_grad(lambda a, b: anp.log(a) + a * b - anp.sin(b), (0, 1))
+
+        def autograd_run():
+            y, (g1, g2) = avg(2.0, 5.0)
+            return y, g1, g2
+        runs["autograd"] = autograd_run
+
+    if torch is not None:
+        def torch_run():
+            x1 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+            x2 = torch.tensor(5.0, dtype=torch.float64, requires_grad=True)
+            y = torch.log(x1) + x1 * x2 - torch.sin(x2)
+            y.backward()
+            return y, x1.grad, x2.grad
+        runs["torch"] = torch_run
+
+    for name, fn in runs.items():
+        check(f"case b, {name}", [to_float(v) for v in fn()], ref)
+
+    times = {name: measure(fn) for name, fn in runs.items()}
+    te, tg = times["adlab eager"], times["adlab.value_and_grad"]
+    rows = [[name, fmt_time(t), fmt_ratio(te, t), fmt_ratio(tg, t)] for name, t in times.items()]
+    print_table(["implementation", "per call", "adlab eager / it", "adlab.v_and_g / it"], rows)
+    if MgValue is not None:
+        print("  note: PyPI micrograd 0.1.0 has no log or sin; the benchmark adds both as "
+              "Value nodes with a _backward closure, as micrograd's own ops are written.")
+    peers = {"micrograd": times.get("micrograd (log, sin added)"),
+             "autograd": times.get("autograd"), "torch": times.get("torch")}
+    add_summary("b Baydin f", "adlab eager", te, peers)
+    add_summary("b Baydin f", "adlab.value_and_grad", tg, peers)
+
+
+# -- case c: vectorised --------------------------------------------------------
+
+
+def case_c(n):
+    print(f"\nc. vectorised sum(tanh(W @ x + b) ** 2), W {n}x{n} float64: forward alone, "
+          "and forward + gradient wrt W and b")
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((n, n)) / math.sqrt(n)
+    x = rng.standard_normal(n)
+    b = rng.standard_normal(n)
+
+    h = np.tanh(W @ x + b)
+    ref_val = np.sum(h ** 2)
+    d = 2.0 * h * (1.0 - h ** 2)
+    ref_gW, ref_gb = np.outer(d, x), d
+
+    def f_adlab(W_, x_, b_):
+        return adlab.sum(adlab.tanh(W_ @ x_ + b_) ** 2)
+
+    impls = {}  # name -> (forward fn, forward+grad fn)
+
+    def adlab_fwd():
+        return f_adlab(W, x, b)  # plain arrays: nothing is recorded
+
+    def adlab_eager():
+        Wt = adlab.tensor(W, requires_grad=True)
+        bt = adlab.tensor(b, requires_grad=True)
+        y = f_adlab(Wt, x, bt)
+        y.backward()
+        return y, Wt.grad, bt.grad
+
+    vg = adlab.value_and_grad(f_adlab, (0, 2))
+
+    def adlab_functional():
+        y, (gW, gb) = vg(W, x, b)
+        return y, gW, gb
+
+    impls["adlab eager"] = (adlab_fwd, adlab_eager)
+    impls["adlab.value_and_grad"] = (adlab_fwd, adlab_functional)
+
+    if autograd is not None:
+        def f_ag(W_, x_, b_):
+            return anp.sum(anp.tanh(anp.dot(W_, x_) + b_) ** 2)
+
+        avg = autograd.value_and_grad(f_ag, (0, 2))
+
+        def autograd_run():
+            y, (gW, gb) = avg(W, x, b)
+            return y, gW, gb
+        impls["autograd"] = (lambda: f_ag(W, x, b), autograd_run)
+
+    if torch is not None:
+        Wt0, xt0, bt0 = (torch.from_numpy(a) for a in (W, x, b))
+
+        def torch_fwd():
+            with torch.no_grad():
+                return (torch.tanh(Wt0 @ xt0 + bt0) ** 2).sum()
+
+        def torch_run():
+            Wt = Wt0.detach().requires_grad_(True)
+            bt = bt0.detach().requires_grad_(True)
+            y = (torch.tanh(Wt @ xt0 + bt) ** 2).sum()
+            y.backward()
+            return y, Wt.grad, bt.grad
+        impls["torch"] = (torch_fwd, torch_run)
+
+    for name, (fwd, full) in impls.items():
+        check(f"case c forward, {name}", to_float(fwd()), ref_val, rtol=1e-10)
+        y, gW, gb = full()
+        check(f"case c value, {name}", to_float(y), ref_val, rtol=1e-10)
+        for got, want in ((gW, ref_gW), (gb, ref_gb)):
+            got = got.numpy() if hasattr(got, "numpy") and not isinstance(got, np.ndarray) else got
+            check(f"case c gradient, {name}", got, want, rtol=1e-8)
+
+    fwd_times, full_times = {}, {}
+    t_adlab_fwd = None
+    for name, (fwd, full) in impls.items():
+        if fwd is adlab_fwd and t_adlab_fwd is not None:
+            fwd_times[name] = t_adlab_fwd
+        else:
+            fwd_times[name] = measure(fwd)
+            if fwd is adlab_fwd:
+                t_adlab_fwd = fwd_times[name]
+        full_times[name] = measure(full)
+    tt_f = fwd_times.get("torch")
+    tt_g = full_times.get("torch")
+    rows = []
+    for name in impls:
+        tf, tg = fwd_times[name], full_times[name]
+        rows.append([name, fmt_time(tf), fmt_time(tg), fmt_ratio(tg, tf),
+                     fmt_ratio(tf, tt_f), fmt_ratio(tg, tt_g)])
+    print_table(["implementation", "forward", "fwd + grad", "(fwd+grad)/fwd", "fwd / torch",
+                 "fwd+grad / torch"], rows)
+    print("  forward alone: adlab and autograd on plain numpy arrays (nothing recorded), "
+          "torch under no_grad.")
+    print(f"  threads: torch {torch.get_num_threads() if torch else '-'}, numpy BLAS as "
+          "configured (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS "
+          f"= {os.environ.get('OPENBLAS_NUM_THREADS', '-')} / "
+          f"{os.environ.get('OMP_NUM_THREADS', '-')})")
+    peers = {p: full_times.get(p) for p in ("autograd", "torch")}
+    add_summary("c vector fwd+grad", "adlab eager", full_times["adlab eager"], peers)
+    add_summary("c vector fwd+grad", "adlab.value_and_grad", full_times["adlab.value_and_grad"],
+                peers)
+
+
+# -- case d: deep chain --------------------------------------------------------
+
+
+def deep_chain(y, n):
+    """n scalar ops: (mul by 1.0000001, add 0.0) repeated."""
+    for _ in range(n // 2):
+        y = y * 1.0000001 + 0.0
+    return y
+
+
+def case_d(n):
+    print(f"\nd. deep chain: {n:,} scalar ops (x * 1.0000001 + 0.0), forward + backward")
+    ref = 1.0000001 ** (n // 2)
+
+    def make_runs(m):
+        """The case-d run of each implementation, on a chain of m ops."""
+        runs = {}
+
+        def adlab_eager():
+            x = adlab.tensor(0.5, requires_grad=True)
+            deep_chain(x, m).backward()
+            return x.grad
+
+        runs["adlab eager"] = adlab_eager
+        runs["adlab.grad"] = lambda: adlab.grad(lambda x: deep_chain(x, m))(0.5)
+        if MgValue is not None:
+            def micrograd_run():
+                x = MgValue(0.5)
+                deep_chain(x, m).backward()
+                return x.grad
+            runs["micrograd"] = micrograd_run
+        if autograd is not None:
+            runs["autograd"] = lambda: autograd.grad(lambda x: deep_chain(x, m))(0.5)
+        if torch is not None:
+            def torch_run():
+                x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+                deep_chain(x, m).backward()
+                return x.grad
+            runs["torch"] = torch_run
+        return runs
+
+    runs = make_runs(n)
+    results = {}
+    failed = []
+    for name, fn in runs.items():
+        gc.collect()
+        t0 = time.perf_counter()
+        try:
+            value = fn()
+        except RecursionError:
+            results[name] = None
+            if name.startswith("adlab"):
+                failed.append(name)
+            continue
+        t_first = time.perf_counter() - t0
+        check(f"case d, {name}", to_float(value), ref, rtol=1e-6)
+        if name.startswith("adlab"):
+            # the first run was the warm-up
+            results[name] = measure(fn, repeat=Settings.repeat_deep, warmup=False) / n
+        else:
+            results[name] = t_first / n  # one run: peers take up to 30 s here
+
+    # The same adlab eager run with the cyclic garbage collector off: the
+    # difference is the collector walking the live graph again and again.
+    t_nogc = None
+    if "adlab eager" not in failed:
+        gc.collect()
+        gc.disable()
+        try:
+            t_nogc = measure(runs["adlab eager"], repeat=Settings.repeat_deep, warmup=False) / n
+        finally:
+            gc.enable()
+
+    # Memory, in separate untimed runs: tracemalloc sees Python and numpy
+    # allocations only. Peers are traced on a chain ten times shorter (their
+    # bytes per op do not depend on the length; autograd takes ~30 s per 10^6).
+    n_peer = max(2, n // 10)
+    mem = {}
+
+    def traced(build):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            kept = build()
+            cur, peak = tracemalloc.get_traced_memory()
+            return cur - base, peak - base, kept
+        finally:
+            tracemalloc.stop()
+
+    def eager_forward():
+        x = adlab.tensor(0.5, requires_grad=True)
+        return x, deep_chain(x, n)
+
+    if "adlab eager" not in failed:
+        held, _, kept = traced(eager_forward)
+        del kept
+        _, peak, _ = traced(runs["adlab eager"])
+        mem["adlab eager"] = (held / n, peak / n)
+    if "adlab.grad" not in failed:
+        _, peak, _ = traced(runs["adlab.grad"])
+        mem["adlab.grad"] = (None, peak / n)
+    short = make_runs(n_peer)
+    if MgValue is not None:
+        def mg_forward():
+            x = MgValue(0.5)
+            return x, deep_chain(x, n_peer)
+        held, _, kept = traced(mg_forward)
+        del kept
+        mem["micrograd"] = (held / n_peer, None)
+    if autograd is not None:
+        _, peak, _ = traced(short["autograd"])
+        mem["autograd"] = (None, peak / n_peer)
+    gc.collect()
+
+    te, tg = results.get("adlab eager"), results.get("adlab.grad")
+    rows = []
+
+    def row(name, t):
+        held, peak = mem.get(name, (None, None))
+        rows.append([
+            name,
+            "RecursionError" if t is None else fmt_time(t * n),
+            "-" if t is None else fmt_time(t),
+            "-" if held is None else f"{held:.0f} B",
+            "-" if peak is None else f"{peak:.0f} B",
+            fmt_ratio(te, t), fmt_ratio(tg, t),
+        ])
+
+    for name in runs:
+        row(name, results.get(name))
+        if name == "adlab.grad" and t_nogc is not None:
+            row("adlab eager, gc off", t_nogc)
+    print_table(["implementation", "total", "per op", "graph / op", "peak / op",
+                 "adlab eager / it", "adlab.grad / it"], rows)
+    print("  adlab: median of repeated runs; peers: one run each (autograd takes ~30 s at "
+          "10^6 ops).\n"
+          "  memory: tracemalloc, bytes per recorded op. 'graph / op': held after the forward "
+          "pass (graph alive);\n  'peak / op': peak over forward + backward above the "
+          f"starting point. Peers traced on {n_peer:,} ops; torch allocates\n  in C++, which "
+          "tracemalloc does not see.")
+    if "micrograd" in runs and results.get("micrograd") is None:
+        print("  micrograd: Value.backward sorts the graph recursively and raises "
+              "RecursionError past about 1,000 chained ops.")
+    peers = {p: results.get(p) for p in PEERS}
+    add_summary("d deep chain", "adlab eager", te, peers)
+    add_summary("d deep chain", "adlab.grad", tg, peers)
+    return failed
+
+
+# -- profile -------------------------------------------------------------------
+
+
+def profile_scalar(n, calls):
+    """cProfile adlab's scalar paths (cases a and b); print the top entries by own time.
+
+    cProfile charges its own overhead per call to the caller, so functions that
+    make many small calls look slower than they are: confirm with timings.
+    """
+    def eager():
+        for _ in range(calls):
+            x = adlab.tensor(0.5, requires_grad=True)
+            scalar_chain(x, n, adlab.relu).backward()
+
+    def functional():
+        g = adlab.grad(lambda x: scalar_chain(x, n, adlab.relu))
+        for _ in range(calls):
+            g(0.5)
+
+    def baydin():
+        for _ in range(calls * n // 5):
+            x1 = adlab.tensor(2.0, requires_grad=True)
+            x2 = adlab.tensor(5.0, requires_grad=True)
+            (adlab.log(x1) + x1 * x2 - adlab.sin(x2)).backward()
+
+    def baydin_functional():
+        vg = adlab.value_and_grad(lambda a, b: adlab.log(a) + a * b - adlab.sin(b), (0, 1))
+        for _ in range(calls * n // 5):
+            vg(2.0, 5.0)
+
+    for label, fn in ((f"eager, {calls} x {n}-op scalar chain", eager),
+                      (f"adlab.grad, {calls} x {n}-op scalar chain", functional),
+                      (f"eager, {calls * n // 5} x Baydin's f", baydin),
+                      (f"value_and_grad, {calls * n // 5} x Baydin's f", baydin_functional)):
+        print(f"\nprofile: adlab {label}, by own time")
+        prof = cProfile.Profile()
+        prof.runcall(fn)
+        stats = pstats.Stats(prof, stream=sys.stdout)
+        stats.strip_dirs().sort_stats("tottime").print_stats(15)
+
+
+# -- main ----------------------------------------------------------------------
+
+
+def header(malloc_line):
+    print("adlab core benchmark")
+    print(f"  python {platform.python_version()} ({platform.python_implementation()}), "
+          f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} cores")
+    print(f"  adlab {adlab.__version__} from {os.path.dirname(adlab.__file__)}")
+    found = []
+    if MgValue is not None:
+        found.append(f"micrograd {_version('micrograd')}")
+    if autograd is not None:
+        found.append(f"autograd {_version('autograd')}")
+    if torch is not None:
+        found.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    print("  peers: " + (", ".join(found) if found else "none installed"))
+    print("  " + malloc_line)
+    for name, hint in SKIPPED.items():
+        print(f"  skipped {name}: not installed ({hint})")
+
+
+def summary():
+    print("\nSummary: adlab time / peer time (above 1: adlab is slower)")
+    rows = []
+    for (case, variant), ratios in SUMMARY.items():
+        rows.append([f"{case:<18} {variant}"] + [
+            f"{ratios[p]:.2f}" if p in ratios else "-" for p in PEERS])
+    print_table(["case, adlab variant"] + list(PEERS), rows)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
+    ap.add_argument("--cases", default="abcd", help="which cases to run, e.g. 'ab' (default abcd)")
+    ap.add_argument("--profile", action="store_true",
+                    help="also cProfile adlab's scalar eager and grad paths")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="leave glibc malloc's thresholds alone (case c then varies run to run)")
+    args = ap.parse_args(argv)
+
+    if args.quick:
+        Settings.repeat, Settings.repeat_deep, Settings.min_time = 3, 1, 0.03
+        n_chain, n_vec, n_deep = 200, 200, 20_000
+    else:
+        n_chain, n_vec, n_deep = 200, 1000, 1_000_000
+
+    malloc_line = "malloc: platform default" if args.default_malloc else steady_malloc()
+    gc.collect()
+    gc.freeze()  # objects from the imports (torch's above all) are never collected anyway
+    header(malloc_line)
+    t0 = time.perf_counter()
+    failed = []
+    if "a" in args.cases:
+        case_a(n_chain)
+    if "b" in args.cases:
+        case_b()
+    if "c" in args.cases:
+        case_c(n_vec)
+    if "d" in args.cases:
+        failed = case_d(n_deep)
+    if SUMMARY and len(SKIPPED) < len(PEERS):
+        summary()
+    if args.profile:
+        profile_scalar(n_chain, 50 if args.quick else 500)
+    print(f"\ntotal benchmark time {time.perf_counter() - t0:.1f} s")
+    if failed:
+        print("FAILED: RecursionError in " + ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
