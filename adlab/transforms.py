@@ -35,6 +35,8 @@ def _argnums(argnums, nargs, where):
 
 def _as_input(x, where, i):
     """Validate a differentiated argument; lists become float arrays."""
+    if type(x) is float:
+        return x
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
     errors.check_float(raw(x), where, f"argument {i}")
@@ -43,7 +45,7 @@ def _as_input(x, where, i):
 
 def _like(value, template):
     """Give `value` the kind of `template`: a tensor when the input was an eager tensor."""
-    if isinstance(template, Tensor) and template._level == 0 and not isinstance(value, Box):
+    if type(template) is Tensor and template._level == 0 and not isinstance(value, Box):
         return Tensor(value)
     return value
 
