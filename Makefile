@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.adlab-installed
 
-.PHONY: test course lab graphviz bench clean
+.PHONY: test course lab graphviz chromium bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,20 @@ graphviz:
 	    exit 1; \
 	  fi; }
 
-test: $(STAMP) graphviz
+# Debian's chromium runs the real-browser test (Playwright's own browser
+# download does not work everywhere); install it where we can.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium (apt-get install chromium)"; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "/usr/bin/chromium is missing: install it (sudo apt-get install chromium on Debian or Ubuntu) and run make test again."; \
+	    exit 1; \
+	  fi; }
+
+test: $(STAMP) graphviz chromium
 	$(BIN)/python -m pytest -q
 
 course: $(STAMP) graphviz

@@ -5,8 +5,9 @@
 operations v_1 .. v_l) and one edge per argument, labelled with the local
 partial derivative ∂v_i/∂v_j at the traced point. The nodes can also show
 every row's tangent (a forward sweep) or adjoint (a reverse sweep), and one
-row can be highlighted to step through a sweep on a slide. `Trace.graph()`
-calls this function.
+row and some edges can be highlighted and only the values a sweep has reached
+so far shown (``reveal``), to step through a sweep on a slide or in
+`adlab.widgets.stepper`. `Trace.graph()` calls this function.
 
 The `graphviz` Python package is imported only when a graph is built, so
 ``import adlab`` does not need it. The returned graph displays itself in
@@ -48,7 +49,7 @@ def node_id(index: int) -> str:
 
 
 def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_nodes=150,
-                rankdir="LR"):
+                rankdir="LR", reveal=None, highlight_edges=()):
     """The dependency graph of a trace, as a `graphviz.Digraph`.
 
     Args:
@@ -66,6 +67,19 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
             one note node.
         rankdir: Graphviz layout direction, ``"LR"`` (default), ``"TB"``,
             ``"RL"`` or ``"BT"``.
+        reveal: None (default: every tangent or adjoint is shown), or the
+            number k of sweep lines done so far, to step through a sweep:
+            the other nodes show ``?`` in place of their tangent or adjoint.
+            The lines are those of the trace tables: for ``"tangent"`` one
+            per row in row order (inputs first), so the first k rows are
+            known; for ``"adjoint"`` the output's seed ȳ, then one per
+            `Step` of the reverse sweep, so after k >= 1 lines a node shows
+            its adjoint as accumulated by the first k - 1 steps. A k at or
+            past the sweep's length shows every value. Needs ``show`` to be
+            ``"tangent"`` or ``"adjoint"``.
+        highlight_edges: (tail, head) pairs of row indices, edges v_tail -> v_head
+            (v_tail an argument of v_head) to draw emphasised, e.g. the edge
+            a reverse-sweep step propagates along (default: none).
     Returns:
         A `graphviz.Digraph` (subclass) whose ``source`` is the DOT text.
         It displays in Jupyter, renders with ``pipe(format="svg")`` and
@@ -73,7 +87,9 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
         ``.dot``/``.gv`` for the source).
     Raises:
         ValueError: an unknown `show` or `rankdir`, a highlight that is not a
-            drawn row, or digits or max_nodes below 1 or 2.
+            drawn row, a highlighted edge that is not a drawn edge, a reveal
+            that is not a whole number >= 0 (or given with ``"primal"``), or
+            digits or max_nodes below 1 or 2.
     """
     if show not in SHOWS:
         raise ValueError(f"graph: show must be one of {SHOWS}, got {show!r}.")
@@ -92,6 +108,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
     else:
         omitted = range(0)
     _check_highlight(highlight, first, last, omitted)
+    edges = _check_edges(trace, highlight_edges, omitted)
 
     if show == "tangent":
         sweep, sweep_name = trace.forward(seed), tangent_name
@@ -99,6 +116,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
         sweep, sweep_name = trace.reverse(1.0 if seed is None else seed), adjoint_name
     else:
         sweep, sweep_name = None, None
+    known = _revealed(trace, show, sweep, reveal)
 
     outputs = {}
     for k, i in enumerate(trace.outputs):
@@ -127,7 +145,9 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
             value = f"{outputs[row.index]} = {value}"
         lines.append(value)
         if sweep is not None:
-            lines.append(f"{sweep_name(row.index).text} = {number(sweep[row.index], digits).text}")
+            shown = (number(sweep[row.index], digits).text if known is None
+                     else number(known[row.index], digits).text if row.index in known else "?")
+            lines.append(f"{sweep_name(row.index).text} = {shown}")
         attrs = {}
         if row.is_input:
             attrs.update(shape="ellipse", style="filled", fillcolor=_INPUT_FILL)
@@ -148,10 +168,10 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
                 continue  # a constant: not a node
             if kept and a not in omitted:
                 p = trace.partial(row.index, k)
-                if p is None:
-                    g.edge(node_id(a), node_id(row.index))
-                else:
-                    g.edge(node_id(a), node_id(row.index), label=number(p, digits).text)
+                attrs = {} if p is None else {"label": number(p, digits).text}
+                if (a, row.index) in edges:
+                    attrs.update(color=_HIGHLIGHT_PEN, fontcolor=_HIGHLIGHT_PEN, penwidth="2.5")
+                g.edge(node_id(a), node_id(row.index), **attrs)
             elif kept:
                 if row.index not in out_of_note:
                     out_of_note.add(row.index)
@@ -177,6 +197,51 @@ def _check_highlight(highlight, first, last, omitted):
             f"({omitted.start} .. {omitted.stop - 1}); pass max_nodes={last - first + 1} to "
             f"draw every row."
         )
+
+
+def _check_edges(trace, pairs, omitted) -> set:
+    """The highlighted edges as a set of (tail, head) row indices, checked against the trace."""
+    out = set()
+    for pair in pairs:
+        try:
+            tail, head = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"graph: highlight_edges takes (tail, head) pairs of row indices, "
+                             f"got {pair!r}.") from None
+        ok = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)
+        if not ok or not (trace.rows[0].index <= head <= trace.rows[-1].index) or (
+                tail not in trace.row(head).arg_rows):
+            raise ValueError(
+                f"graph: highlight_edges: {pair!r} is not an edge of the trace; give (j, i) with "
+                f"v_j an argument of v_i."
+            )
+        if tail in omitted or head in omitted:
+            raise ValueError(f"graph: the edge {pair!r} touches rows left out of this large "
+                             f"trace; pass a larger max_nodes to draw it.")
+        out.add((int(tail), int(head)))
+    return out
+
+
+def _revealed(trace, show, sweep, reveal):
+    """Row index -> tangent or adjoint known after `reveal` sweep lines; None for all of them."""
+    if reveal is None:
+        return None
+    if show == "primal":
+        raise ValueError("graph: reveal steps through a sweep; pass show='tangent' or "
+                         "show='adjoint' with it.")
+    if isinstance(reveal, bool) or not isinstance(reveal, numbers.Integral) or reveal < 0:
+        raise ValueError(f"graph: reveal must be a whole number >= 0 (sweep lines done), "
+                         f"got {reveal!r}.")
+    if show == "tangent":
+        if reveal >= len(trace.rows):
+            return None
+        return {row.index: sweep[row.index] for row in trace.rows[:reveal]}
+    if reveal > len(sweep.steps):
+        return None
+    known = {trace.output.index: sweep.seed} if reveal >= 1 else {}
+    for step in sweep.steps[:max(reveal - 1, 0)]:
+        known[step.target] = step.total
+    return known
 
 
 def _escape(text: str) -> str:

@@ -5,7 +5,8 @@ Kinds: ``primal`` (the forward primal trace), ``tangent``, ``adjoint``,
 (primal beside adjoint, their Table 3). Every line shows a symbolic step and
 the same step with numbers, e.g. ``v_2 = v_{-1} × v_0 | 2 × 5 = 10``. The
 adjoint sweep lists each accumulation into a variable used more than once as
-its own step (v̄_0 = v̄_0 + v̄_2 ∂v_2/∂v_0).
+its own step (v̄_0 = v̄_0 + v̄_2 ∂v_2/∂v_0). ``html(highlight=k)`` marks one
+line as the current step of a sweep (see `adlab.widgets.stepper`).
 
 This module reads the trace's records and the primitives' display fields
 only; the numbers come from `Trace.forward` and `Trace.reverse`.
@@ -14,6 +15,7 @@ only; the numbers come from `Trace.forward` and `Trace.reverse`.
 from __future__ import annotations
 
 import html
+import numbers
 import re
 
 import numpy as np
@@ -23,6 +25,9 @@ from .traces import Const
 KINDS = ("primal", "tangent", "adjoint", "forward", "reverse")
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 _SMALL = 6  # arrays up to this size show their values
+# the current line of html(highlight=...): the graphs' highlight colours
+_CURRENT_STYLE = "background:#fff3a3;font-weight:bold"
+_CURRENT_RULE = ";box-shadow:inset 3px 0 0 #d62728"  # on the first marked cell
 
 
 class Cell:
@@ -295,15 +300,56 @@ class TraceTable:
         out += ["\\hline", "\\end{tabular}"]
         return "\n".join(out) + "\n"
 
-    def html(self) -> str:
-        """An HTML table in Unicode text (no MathJax needed)."""
+    def html(self, highlight=None, columns=None) -> str:
+        """An HTML table in Unicode text (no MathJax needed).
+
+        Args:
+            highlight: the position in `rows` (0 = the first line under the
+                header) of a line to mark as the current one, or None. Its
+                ``<tr>`` gets the class ``adlab-current`` and its marked cells
+                the same class and an inline style (yellow fill, bold, a red
+                rule left of the first), so it shows without a style sheet.
+            columns: the column positions of the highlighted line to mark
+                (default: all), e.g. ``(2, 3, 4)`` for the adjoint half of a
+                ``reverse`` table.
+        Raises:
+            ValueError: a highlight or column that is not in the table.
+        """
+        marked = self._marked_cells(highlight, columns)
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c.text)}</td>" for c in row) + "</tr>"
-            for row in self.rows
-        )
+        lines = []
+        for i, row in enumerate(self.rows):
+            if i != highlight:
+                lines.append("<tr>" + "".join(f"<td>{html.escape(c.text)}</td>" for c in row)
+                             + "</tr>")
+                continue
+            cells = "".join(
+                f'<td class="adlab-current" style="{_CURRENT_STYLE}'
+                f'{_CURRENT_RULE if k == min(marked) else ""}">{html.escape(c.text)}</td>'
+                if k in marked else f"<td>{html.escape(c.text)}</td>"
+                for k, c in enumerate(row))
+            lines.append(f'<tr class="adlab-current">{cells}</tr>')
+        body = "".join(lines)
         return (f'<table class="adlab-trace adlab-{self.kind}"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>")
+
+    def _marked_cells(self, highlight, columns) -> set:
+        if highlight is None:
+            return set()
+        if isinstance(highlight, bool) or not isinstance(highlight, numbers.Integral) or not (
+                0 <= highlight < len(self.rows)):
+            raise ValueError(f"table: highlight={highlight!r} is not a line of this table; give "
+                             f"0 .. {len(self.rows) - 1} (0 is the first line under the header).")
+        width = len(self.header)
+        if columns is None:
+            return set(range(width))
+        columns = set(columns)
+        bad = [c for c in columns if isinstance(c, bool) or not isinstance(c, numbers.Integral)
+               or not 0 <= c < width]
+        if bad:
+            raise ValueError(f"table: columns {sorted(map(repr, bad))} are not columns of this "
+                             f"table; give positions 0 .. {width - 1}.")
+        return columns
 
     def text(self) -> str:
         """Plain Unicode text with aligned columns."""

@@ -1,0 +1,74 @@
+"""Explorer 6 (trace stepper): the steps of both sweeps, highlights, and the widget."""
+
+from __future__ import annotations
+
+import pytest
+
+import adlab
+from adlab.traces import trace
+from adlab.widgets.stepper import stepper_explorer, trace_steps
+
+BAYDIN = "ln(x1) + x1*x2 - sin(x2)"
+
+
+def test_forward_steps_carry_the_tangents():
+    r = trace_steps(BAYDIN, (2.0, 5.0), mode="forward")
+    values = [s.value for s in r.steps]
+    assert values == pytest.approx([1, 0, 0.5, 5, 5.5, 0, 5.5], abs=1e-12)
+    assert [s.row for s in r.steps] == list(range(-1, 6))
+
+
+def test_reverse_steps_accumulate_and_end_with_the_gradient():
+    r = trace_steps(BAYDIN, (2.0, 5.0), mode="reverse")
+    g1, g2 = adlab.grad(lambda a, b: adlab.log(a) + a * b - adlab.sin(b), argnums=(0, 1))(2.0, 5.0)
+    assert r.steps[0].value == 1.0  # the seed
+    accumulations = [s for s in r.steps if "+" in s.symbolic and s.kind != "gradient"]
+    assert len(accumulations) == 2
+    assert {s.row for s in accumulations} == {0, -1}
+    assert r.steps[-2].value == pytest.approx(g1) and r.steps[-1].value == pytest.approx(g2)
+    assert r.steps[-1].value == pytest.approx(1.716, abs=5e-4)
+    # each step's known values grow, and agree with the full sweep at the end
+    assert len(r.steps[-1].known) == 7
+
+
+def test_table_and_graph_highlights():
+    t = trace(lambda x1, x2: x1 * x2 + adlab.sin(x1), 2.0, 3.0)
+    table = t.table("reverse")
+    marked = table.html(highlight=2)
+    assert marked.count("adlab-current") >= 2 and marked != table.html()
+    with pytest.raises(ValueError):
+        table.html(highlight=99)
+    g = t.graph(show="adjoint", highlight=1)
+    assert "#d62728" in g.source  # the highlighted node's red pen
+
+
+def test_widget_steps_switch_modes_and_survive_bad_input():
+    e = stepper_explorer()
+    steps_reverse = e.controls["step"].max + 1
+    e.controls["step"].value = 3
+    third = e.html.value
+    e.controls["step"].value = 4
+    assert e.html.value != third and e.message.value == ""
+    e.controls["mode"].value = "forward"
+    assert e.controls["step"].max + 1 == 7 != steps_reverse
+    e.controls["formula"].value = "foo(x)"
+    assert "unknown function" in e.message.value
+    e.controls["formula"].value = "x*x"
+    assert e.message.value == "" and e.controls["step"].max + 1 == 2
+    e.controls["point"].value = "x = oops"
+    assert e.message.value != ""
+    e.controls["point"].value = "x = 3"
+    assert e.message.value == ""
+    times = []
+    for k in range(e.controls["step"].max + 1):
+        e.controls["step"].value = k
+        times.append(e.last_render_seconds)
+    print(f"stepper redraw max: {1000 * max(times):.1f} ms")
+
+
+def test_graph_reveals_only_the_adjoints_reached():
+    t = trace(lambda x1, x2: x1 * x2 + adlab.sin(x1), 2.0, 3.0)
+    first = t.graph(show="adjoint", reveal=1).source
+    assert "v̄₃ = 1" in first and "v̄₁ = ?" in first and "v̄₋₁ = ?" in first
+    full = t.graph(show="adjoint").source
+    assert "?" not in full and "v̄₀ = 2" in full  # dy/dx2 = x1 = 2
