@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.adlab-installed
+# a second environment with Colab's ipywidgets 7.7, for the widget tests
+IPW7   := .venv-ipywidgets7
+IPW7_STAMP := $(IPW7)/.adlab-installed
 
 .PHONY: test course lab graphviz chromium bench clean
 
@@ -13,6 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[all]'
 	@touch $(STAMP)
+
+$(IPW7_STAMP): pyproject.toml
+	@test -x $(IPW7)/bin/python || $(PYTHON) -m venv $(IPW7)
+	$(IPW7)/bin/python -m pip install --quiet 'ipywidgets==7.7.1' matplotlib sympy graphviz \
+	  pytest hypothesis numpy
+	$(IPW7)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $(IPW7_STAMP)
 
 # Graphviz's `dot` renders the dependency graphs; install it where we can.
 graphviz:
@@ -39,7 +49,7 @@ chromium:
 	    exit 1; \
 	  fi; }
 
-test: $(STAMP) graphviz chromium
+test: $(STAMP) $(IPW7_STAMP) graphviz chromium
 	$(BIN)/python -m pytest -q
 
 course: $(STAMP) graphviz
@@ -50,6 +60,7 @@ lab: $(STAMP) graphviz
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_widgets.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -16,3 +16,10 @@ def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     )
     assert out.returncode == 0, out.stderr
     assert "Baydin" in out.stdout and "adlab" in out.stdout
+
+
+def test_widget_benchmark_quick_run():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_widgets.py"), "--quick"],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "6 trace stepper: step" in out.stdout and "reverse table (Markdown)" in out.stdout
