@@ -93,3 +93,15 @@ def test_static_fallback_in_the_display_bundle():
     static = bundle["text/html"]
     assert "x = 2.0000" in static and "data:image/png;base64," in static
     assert "static view" in static
+
+
+def test_every_explorer_carries_a_static_fallback():
+    from adlab import widgets
+
+    for make in (widgets.derivative_explorer, widgets.swell_explorer, widgets.function_explorer,
+                 widgets.descent_explorer, widgets.cost_explorer, widgets.stepper_explorer):
+        bundle = make()._repr_mimebundle_()
+        static = bundle["text/html"]
+        assert "adlab-explorer-static" in static and "static view" in static, make.__name__
+        assert "data:image/png;base64," in static or "<svg" in static or "<table" in static
+        assert "application/vnd.jupyter.widget-view+json" in bundle
