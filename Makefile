@@ -24,30 +24,32 @@ $(IPW7_STAMP): pyproject.toml
 	$(IPW7)/bin/python -m pip install --quiet --no-deps -e .
 	@touch $(IPW7_STAMP)
 
-# Graphviz's `dot` renders the dependency graphs; install it where we can.
-graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
+# $(call apt-install,CHECK,PACKAGE,HINT): when the shell test CHECK fails, install
+# Debian's PACKAGE with apt-get if we are root on Debian or Ubuntu, else print HINT
+# and stop.
+define apt-install
+	@$(1) || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Graphviz (apt-get install graphviz)"; \
+	    echo "Installing $(2) (apt-get install $(2))"; \
 	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "Graphviz's 'dot' is missing: install it (sudo apt-get install graphviz, brew install graphviz or conda install graphviz) and run make again."; \
+	    echo "$(3)"; \
 	    exit 1; \
 	  fi; }
+endef
+
+GRAPHVIZ_HINT := Graphviz's dot is missing: install it (sudo apt-get install graphviz, brew install graphviz or conda install graphviz) and run make again.
+CHROMIUM_HINT := /usr/bin/chromium is missing: install it (sudo apt-get install chromium on Debian or Ubuntu) and run make test again.
+
+# Graphviz's `dot` renders the dependency graphs.
+graphviz:
+	$(call apt-install,command -v dot >/dev/null 2>&1,graphviz,$(GRAPHVIZ_HINT))
 
 # Debian's chromium runs the real-browser test (Playwright's own browser
-# download does not work everywhere); install it where we can.
+# download does not work everywhere).
 chromium:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium (apt-get install chromium)"; \
-	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "/usr/bin/chromium is missing: install it (sudo apt-get install chromium on Debian or Ubuntu) and run make test again."; \
-	    exit 1; \
-	  fi; }
+	$(call apt-install,test -x /usr/bin/chromium,chromium,$(CHROMIUM_HINT))
 
 test: $(STAMP) $(IPW7_STAMP) graphviz chromium
 	$(BIN)/python -m pytest -q
