@@ -1,0 +1,26 @@
+"""Exported HTML shows an explorer's static picture, not a widget that cannot run there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+from adlab.static import WIDGET_VIEW, static_notebook
+
+NOTEBOOK = Path(__file__).parent / "browser" / "derivatives.ipynb"
+
+
+def test_exported_html_shows_the_static_view():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    data = nb.cells[0].outputs[0]["data"]
+    assert WIDGET_VIEW in data and "text/html" in data  # the live output has both
+    before, _ = HTMLExporter().from_notebook_node(nb)
+    assert "adlab-explorer-static" not in before  # nbconvert alone picks the widget view
+    page, _ = HTMLExporter().from_notebook_node(static_notebook(nb))
+    assert "adlab-explorer-static" in page and "data:image/png;base64," in page
+    assert "x = 1.0000" in page
+    assert 'type="application/vnd.jupyter.widget-view+json"' not in page
