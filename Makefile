@@ -56,6 +56,7 @@ test: $(STAMP) $(IPW7_STAMP) graphviz chromium
 
 course: $(STAMP) graphviz
 	$(BIN)/python -m adlab.demo build
+	$(BIN)/python -m adlab.course build build
 
 lab: $(STAMP) graphviz
 	$(BIN)/jupyter lab

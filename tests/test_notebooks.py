@@ -1,0 +1,40 @@
+"""The course notebooks: the standard first cells, slide metadata, no outputs, and each runs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from adlab.course import badges_source, execute, notebook_paths, setup_source
+
+NOTEBOOKS = notebook_paths()
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["00_index.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_shape(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    assert badges_source(path.name) in "".join(cells[0]["source"])
+    assert "".join(cells[1]["source"]) == setup_source()
+    for cell in cells:
+        assert cell["metadata"]["slideshow"]["slide_type"] in {"slide", "subslide", "fragment", "-", "skip"}
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_runs_top_to_bottom_in_a_fresh_kernel(path):
+    start = time.perf_counter()
+    nb = execute(path, timeout=60)
+    elapsed = time.perf_counter() - start
+    print(f"{path.stem}: {elapsed:.1f} s")
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert not errors
+    assert elapsed < 60
