@@ -55,3 +55,172 @@ def test_bad_input():
         e.controls["lr"].value = lr
         times.append(e.last_render_seconds)
     print(f"descent redraw median: {1000 * sorted(times)[2]:.1f} ms")
+
+
+# -- closed-form gradients of every preset, curvature from SymPy, messages, the widget ----------
+
+GRADIENTS = {
+    "x^2 + 10*y^2": lambda x, y: (2 * x, 20 * y),
+    "(1 - x)^2 + 100*(y - x^2)^2": lambda x, y: (-2 * (1 - x) - 400 * x * (y - x * x),
+                                                 200 * (y - x * x)),
+    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2": lambda x, y: (
+        4 * x * (x * x + y - 11) + 2 * (x + y * y - 7), 2 * (x * x + y - 11) + 4 * y * (x + y * y - 7)),
+    "x^2 - y^2 + y^4/2": lambda x, y: (2 * x, -2 * y + 2 * y ** 3),
+}
+
+
+def test_every_preset_has_a_closed_form_gradient_here():
+    assert {p.formula for p in PRESETS.values()} == set(GRADIENTS)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_ad_field_and_path_gradients_of_every_preset(name):
+    p = PRESETS[name]
+    r = gradient_descent(p.formula, p.start, p.lr, p.steps, box=p.box)
+    gx, gy = GRADIENTS[p.formula](r.AX, r.AY)
+    scale = np.max(np.hypot(gx, gy))
+    np.testing.assert_allclose(r.GX, gx, rtol=1e-12, atol=1e-13 * scale)
+    np.testing.assert_allclose(r.GY, gy, rtol=1e-12, atol=1e-13 * scale)
+    assert r.AX.shape == r.AY.shape == (15, 15)
+    (x0, x1), (y0, y1) = p.box
+    assert x0 < r.AX.min() and r.AX.max() < x1 and y0 < r.AY.min() and r.AY.max() < y1
+    # the path: each step is x_k - lr * (closed-form gradient at x_k)
+    gxs, gys = GRADIENTS[p.formula](r.path[:, 0], r.path[:, 1])
+    np.testing.assert_allclose(r.gradients[:, 0], gxs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(r.gradients[:, 1], gys, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(r.path[1:], r.path[:-1] - p.lr * r.gradients[:-1], rtol=1e-14,
+                               atol=1e-15)
+    np.testing.assert_allclose(r.grad_norms, np.hypot(gxs, gys), rtol=1e-12, atol=1e-12)
+
+
+def test_rosenbrock_path_against_an_independent_loop():
+    p = PRESETS["Rosenbrock"]
+    r = gradient_descent(p.formula, p.start, p.lr, p.steps, box=p.box)
+    x, y = p.start
+    for k in range(p.steps + 1):
+        assert r.path[k] == pytest.approx((x, y), rel=1e-12)
+        assert r.values[k] == pytest.approx((1 - x) ** 2 + 100 * (y - x * x) ** 2, rel=1e-12)
+        gx, gy = GRADIENTS[p.formula](x, y)
+        x, y = x - p.lr * gx, y - p.lr * gy
+    assert r.steps_taken == p.steps and not r.diverged
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_curvature_at_the_start_against_sympy(name):
+    import sympy
+
+    p = PRESETS[name]
+    r = gradient_descent(p.formula, p.start, p.lr, 1, box=p.box)
+    x, y = sympy.symbols("x y", real=True)
+    f = sympy.sympify(p.formula.replace("^", "**"), locals={"x": x, "y": y})
+    H = sympy.hessian(f, (x, y)).subs({x: sympy.nsimplify(p.start[0]), y: sympy.nsimplify(p.start[1])})
+    largest = max(float(sympy.re(v)) for v in H.eigenvals())
+    assert r.curvature == pytest.approx(largest, rel=1e-12, abs=1e-12)
+    assert r.lr_limit == (pytest.approx(2 / largest, rel=1e-12) if largest > 0 else np.inf)
+
+
+def test_bowl_closed_form_with_values_and_norms():
+    lr, x0, y0 = 0.07, 2.5, 1.5
+    r = gradient_descent("x^2 + 10*y^2", (x0, y0), lr, 40)
+    k = np.arange(41)
+    xs, ys = x0 * (1 - 2 * lr) ** k, y0 * (1 - 20 * lr) ** k
+    np.testing.assert_allclose(r.path[:, 0], xs, rtol=1e-12)
+    np.testing.assert_allclose(r.path[:, 1], ys, rtol=1e-12)
+    np.testing.assert_allclose(r.values, xs ** 2 + 10 * ys ** 2, rtol=1e-12)
+    np.testing.assert_allclose(r.grad_norms, np.hypot(2 * xs, 20 * ys), rtol=1e-12)
+    assert r.final == pytest.approx((xs[-1], ys[-1]), rel=1e-12)
+    assert r.final_value == pytest.approx(xs[-1] ** 2 + 10 * ys[-1] ** 2, rel=1e-12)
+    assert r.final_grad_norm == pytest.approx(np.hypot(2 * xs[-1], 20 * ys[-1]), rel=1e-12)
+    np.testing.assert_allclose(r.Z, r.X ** 2 + 10 * r.Y ** 2, rtol=1e-14)
+
+
+def test_divergence_on_the_bowl_names_the_step_and_the_stable_rate():
+    # y_k = 1.5 (1 - 20 * 0.2)^k = 1.5 (-3)^k leaves ESCAPE = 1000 half-widths (3000) at k = 7
+    from adlab.widgets.descent import ESCAPE
+
+    r = gradient_descent("x^2 + 10*y^2", (2.5, 1.5), 0.2, 40)
+    k = next(k for k in range(40) if 1.5 * 3 ** k > ESCAPE * 3.0)
+    assert k == 7 and r.steps_taken == k and r.diverged and len(r.path) == k + 1
+    np.testing.assert_allclose(r.path[:, 1], 1.5 * (-3.0) ** np.arange(k + 1), rtol=1e-12)
+    assert r.message.startswith("diverged after 7 steps: the learning rate 0.2 is too large")
+    assert "2/L = 0.1" in r.message and "try below 0.1" in r.message
+    # just below the limit it converges (slowly: |1 - 20 lr| = 0.98)
+    assert not gradient_descent("x^2 + 10*y^2", (2.5, 1.5), 0.099, 40).diverged
+
+
+def test_other_ways_a_path_can_stop():
+    r = gradient_descent("x^2 - y^2", (1.0, 0.5), 0.1, 200)  # unbounded below: y_k = 0.5 * 1.2^k
+    assert r.diverged and "no minimum in that direction" in r.message
+    assert r.steps_taken == next(k for k in range(200) if 0.5 * 1.2 ** k > 3000)
+    r = gradient_descent("sqrt(x) + y^2", (0.3, 0.5), 0.5, 10)  # x_1 = 0.3 - 0.5/(2 sqrt 0.3) < 0
+    assert r.steps_taken == 1 and "not defined at (-0.1564, 0)" in r.message
+    assert r.path[1, 0] == pytest.approx(0.3 - 0.25 / np.sqrt(0.3), rel=1e-14)
+
+
+def test_a_python_function_and_more_bad_input():
+    import adlab
+
+    def bowl(x, y):
+        return x * x + 10.0 * adlab.cos(y)
+
+    r = gradient_descent(bowl, (1.0, 0.5), 0.01, 5)
+    assert r.formula == "bowl"
+    np.testing.assert_allclose(r.GY, -10 * np.sin(r.AY), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r.GX, 2 * r.AX, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="unknown name 'z'.*the variables are x, y"):
+        gradient_descent("x + z", (0.0, 0.0), 0.1, 5)
+    with pytest.raises(ValueError, match="not defined at the start"):
+        gradient_descent("log(x) + y", (-1.0, 0.0), 0.1, 5)
+    with pytest.raises(ValueError, match="steps must be a whole number"):
+        gradient_descent("x + y", (0.0, 0.0), 0.1, 2.5)
+    with pytest.raises(ValueError, match="start must be a point"):
+        gradient_descent("x + y", 1.0, 0.1, 5)
+    with pytest.raises(ValueError, match="box"):
+        gradient_descent("x + y", (0.0, 0.0), 0.1, 5, box=((1, -1), (0, 1)))
+    with pytest.raises(TypeError, match="must be a formula"):
+        gradient_descent(3.0, (0.0, 0.0), 0.1, 5)
+
+
+def test_widget_shows_numbers_messages_and_recovers():
+    e = descent_explorer()
+    assert e.message.value == "" and bytes(e.image.value).startswith(b"\x89PNG")
+    e.controls["lr"].value = 0.05
+    e.controls["steps"].value = 30
+    xk, yk = 2.5 * 0.9 ** 30, 0.0  # 1 - 20 * 0.05 = 0: y reaches 0 in one step
+    assert f"({xk:.8g}, {yk:.8g})" in e.html.value
+    assert f"f = {xk ** 2:.8g}" in e.html.value and f"|∇f| = {2 * xk:.4g}" in e.html.value
+    assert "2/L = 0.1" in e.html.value and "after 30 of 30 steps" in e.html.value
+    picture = bytes(e.image.value)
+    e.controls["lr"].value = 0.2  # too large: reported in the message pane, the plot still drawn
+    assert "diverged after" in e.message.value and "try below 0.1" in e.message.value
+    assert bytes(e.image.value) != picture
+    e.controls["formula"].value = "x^2 + 10*y^2 +"  # a syntax error: message, last picture kept
+    assert "syntax error" in e.message.value and e.controls["preset"].value == "custom"
+    kept = bytes(e.image.value)
+    e.controls["x0"].value = 1.0
+    assert bytes(e.image.value) == kept
+    e.controls["formula"].value = "x^2 + y^2"
+    e.controls["lr"].value = 0.1
+    assert e.message.value == "" and f"f = {(1.0 * 0.8 ** 30) ** 2 + (1.5 * 0.8 ** 30) ** 2:.8g}" \
+        in e.html.value
+    e.controls["preset"].value = "Rosenbrock"  # a preset sets formula, box, start, lr and steps
+    q = PRESETS["Rosenbrock"]
+    assert e.controls["formula"].value == q.formula and e.controls["steps"].value == q.steps
+    assert (e.controls["x0"].value, e.controls["y0"].value) == q.start
+    assert (e.controls["x0"].min, e.controls["x0"].max) == q.box[0]
+    assert e.message.value == "" and f"after {q.steps} of {q.steps} steps" in e.html.value
+
+
+def test_static_fallback_and_redraw_time():
+    import statistics
+
+    e = descent_explorer()
+    static = e._repr_mimebundle_()["text/html"]
+    assert "static view" in static and "data:image/png;base64," in static
+    for name, p in PRESETS.items():
+        e.controls["preset"].value = name
+        times = []
+        for i in range(20):
+            e.controls["lr"].value = p.lr * (0.5 + 0.05 * i)
+            times.append(e.last_render_seconds)
+        print(f"descent redraw median ({name}, 20 moves of lr): {1000 * statistics.median(times):.1f} ms")

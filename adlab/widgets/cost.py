@@ -186,7 +186,8 @@ def cost_explorer(n: int = 5, m: int = 10, n_max: int = 20):
 
     controls = {
         "n": w.IntSlider(value=n, min=1, max=n_max, description="n inputs"),
-        "m": w.IntSlider(value=m, min=1, max=n_max, description="m outputs"),
+        "m": w.IntSlider(value=m, min=1, max=n_max, description="m outputs",
+                          continuous_update=False),  # a new m re-traces the sweep
     }
     fig = figure(5.6, 3.2, margins=(0.13, 0.97, 0.15, 0.9))
     plot = CostPlot(fig.add_subplot())
