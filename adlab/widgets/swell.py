@@ -56,9 +56,11 @@ FAMILIES = {
         lambda l, x, n, sin: l * sin(n * x)),
 }
 NORMAL_FORMS = ("factor", "simplify", "expand")
+PARTICIPLES = {"factor": "factored", "simplify": "simplified", "expand": "expanded"}
 MAX_DEPTH = 7
 TRACE_POINT = 0.3
 LATEX_LIMIT = 700  # longer LaTeX is shown with deep subexpressions elided
+MIN_SHARE = 30  # below this many characters a term is elided whole
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def expression_swell(max_depth: int = 6, family: str = "logistic",
 SERIES = (  # field, legend label, colour, line style, marker
     ("function_ops", "SymPy: $f_d$", "#7f7f7f", "-", "o"),
     ("derivative_ops", "SymPy: $f_d'$ as differentiated", "#d62728", "-", "o"),
-    ("simplified_ops", "SymPy: $f_d'$ {normal_form}ed", "#ff7f0e", "-", "s"),
+    ("simplified_ops", "SymPy: $f_d'$ {participle}", "#ff7f0e", "-", "s"),
     ("shared_ops", "SymPy: $f_d'$ after cse (shared)", "#9467bd", "--", "^"),
     ("trace_ops", "adlab: trace of $f_d$", "#1f77b4", "-", "D"),
     ("grad_trace_ops", "adlab: trace of grad $f_d$", "#2ca02c", "-", "D"),
@@ -243,20 +245,62 @@ ROW_LABELS = {
 }
 
 
-def _elide(expr, levels, placeholder):
-    """expr with every subexpression below `levels` levels replaced by the placeholder."""
-    if not expr.args:
+def _fit(expr, budget, placeholder, latex):
+    """expr with subexpressions replaced by the placeholder until its LaTeX is about `budget` long.
+
+    The budget is shared among the arguments by water-filling: short
+    arguments are kept whole and the long ones split what is left, so the
+    outer structure stays visible and only the deepest parts are elided.
+    """
+    text = latex(expr)
+    if len(text) <= budget or not expr.args:
         return expr
-    if levels == 0:
+    if budget < 12:
         return placeholder
-    return expr.func(*(_elide(a, levels - 1, placeholder) for a in expr.args), evaluate=False)
+    args = list(expr.args)
+    lengths = [len(latex(a)) for a in args]
+    overhead = max(0, len(text) - sum(lengths))  # operators and brackets around the arguments
+    remaining = budget - min(overhead, budget // 3)
+    shares = [0.0] * len(args)
+    pending = sorted(range(len(args)), key=lambda i: lengths[i])
+    while pending:
+        share = remaining / len(pending)
+        if lengths[pending[0]] > share:
+            for i in pending:
+                shares[i] = share
+            break
+        i = pending.pop(0)
+        shares[i] = lengths[i]
+        remaining -= lengths[i]
+    grouped = expr.is_Add or expr.is_Mul
+    if grouped and min(shares) < MIN_SHARE:
+        # too many long terms to show a piece of each: keep whole ones while they fit
+        room, fitted = budget - min(overhead, budget // 3), []
+        for a, n in zip(args, lengths):
+            if n <= room:
+                fitted.append(a)
+                room -= n + 3
+            elif placeholder not in fitted:
+                fitted.append(placeholder)
+                room -= 6
+        if fitted == [placeholder]:  # no term fits whole: show part of the shortest one
+            shortest = min(range(len(args)), key=lambda i: lengths[i])
+            fitted = [_fit(args[shortest], room, placeholder, latex), placeholder]
+    else:
+        fitted = [_fit(a, shares[i], placeholder, latex) for i, a in enumerate(args)]
+    if grouped:  # one \cdots stands for all the omitted terms or factors
+        kept = [a for a in fitted if a != placeholder]
+        fitted = kept + [placeholder] if len(kept) < len(fitted) else kept
+        if len(fitted) == 1:
+            return fitted[0]
+    return expr.func(*fitted, evaluate=False)
 
 
 def shown_latex(expr, limit: int = LATEX_LIMIT):
     """LaTeX of expr short enough to display, and a note when it was shortened.
 
-    Long expressions are cut at a nesting level, deeper parts written as
-    \\cdots, so the LaTeX stays well formed.
+    Long expressions keep their outer structure and have their deepest parts
+    written as \\cdots, so the LaTeX stays well formed.
 
     Returns:
         (latex, note): note is "" when the full expression is shown.
@@ -267,13 +311,15 @@ def shown_latex(expr, limit: int = LATEX_LIMIT):
     if len(full) <= limit:
         return full, ""
     placeholder = sympy.Symbol(r"\cdots")
-    best = r"\cdots"
-    for levels in range(1, 64):
-        text = sympy.latex(_elide(expr, levels, placeholder))
-        if len(text) > limit:
+    budget = limit
+    text = r"\cdots"
+    for _ in range(20):  # the overhead of brackets is estimated; shrink until it fits
+        candidate = sympy.latex(_fit(expr, budget, placeholder, sympy.latex))
+        if len(candidate) <= limit:
+            text = candidate
             break
-        best = text
-    return best, (f"shortened: the full LaTeX has {len(full):,} characters; "
+        budget = int(budget * 0.9)
+    return text, (f"shortened: the full LaTeX has {len(full):,} characters; "
                   f"\\(\\cdots\\) stands for the omitted subexpressions")
 
 
@@ -299,7 +345,7 @@ def report_html(table: SwellTable, depth: int) -> str:
             f"Depth d = {depth}.</p>"
             + formula(f"f_{{{depth}}}(x)", lf, nf)
             + formula(f"f_{{{depth}}}'(x)", ldf, ndf)
-            + formula(f"\\text{{{table.normal_form}ed: }} f_{{{depth}}}'(x)", ls, ns)
+            + formula(f"\\text{{{PARTICIPLES[table.normal_form]}: }} f_{{{depth}}}'(x)", ls, ns)
             + f"<table class='adlab-swell'><tr><th>expression</th><th>operations</th></tr>"
             f"{rows}</table>"
             "<p><small>sympy.count_ops counts every copy of a repeated subexpression; "
@@ -334,12 +380,12 @@ class SwellPlot:
             for field, label, *_ in SERIES:
                 line = self.lines[field]
                 line.set_data(table.depths, getattr(table, field))
-                line.set_label(label.format(normal_form=table.normal_form))
+                line.set_label(label.format(participle=PARTICIPLES[table.normal_form]))
             top = max(max(getattr(table, f)) for f in COUNT_FIELDS)
             self.ax.set_ylim(0, max(10.0, top * 3.0))
             self.ax.set_xlim(0.7, table.depths[-1] + 0.3)
             self.ax.set_xticks(table.depths)
-            self.legend = self.ax.legend(loc="upper left", fontsize=7.5, framealpha=0.9)
+            self.legend = self.ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
             self.key = key
         counts = table.at(depth)
         self.current.set_data([depth] * len(COUNT_FIELDS), [counts[f] for f in COUNT_FIELDS])
