@@ -86,13 +86,24 @@ def _stop(server: subprocess.Popen, runtime: Path):
             pass
 
 
-@pytest.fixture
-def voila_url(tmp_path):
-    """Voila serving a copy of tests/browser/derivatives.ipynb on 127.0.0.1 (no token, no network)."""
+def _require_tools():
+    """Fail (never skip) when a tool is missing, before any server starts."""
     try:
         import voila  # noqa: F401
     except ImportError:
         pytest.fail(_needs("voila"))
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail(_needs("playwright (the Python package)"))
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(_needs(CHROMIUM + " (Debian's chromium)"))
+
+
+@pytest.fixture
+def voila_url(tmp_path):
+    """Voila serving a copy of tests/browser/derivatives.ipynb on 127.0.0.1 (no token, no network)."""
+    _require_tools()
     notebook = tmp_path / "nb" / NOTEBOOK.name
     notebook.parent.mkdir()
     shutil.copy(NOTEBOOK, notebook)
@@ -121,7 +132,7 @@ def voila_url(tmp_path):
             [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
              "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--Voila.token=",
              "--Voila.auto_token=False", f"--Voila.connection_dir_root={jupyter['runtime']}",
-             "--Voila.show_tracebacks=True"],
+             "--VoilaConfiguration.show_tracebacks=True"],
             cwd=notebook.parent, env=env, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -154,14 +165,10 @@ def _point(text: str) -> float:
 
 
 def test_moving_the_x_slider_in_a_browser_redraws(voila_url, tmp_path):
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect, sync_playwright
+
     url, log = voila_url
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(_needs(CHROMIUM + " (Debian's chromium)"))
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        pytest.fail(_needs("playwright (the Python package)"))
 
     outside = []  # requests the page tried to send off this machine (fonts from a CDN): refused
 
