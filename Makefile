@@ -11,10 +11,13 @@ IPW7_STAMP := $(IPW7)/.adlab-installed
 
 .PHONY: test course release lab graphviz chromium bench clean
 
-$(STAMP): pyproject.toml
+# binder/requirements.txt pins the course's libraries; the same pins constrain
+# this environment, so that the tests run with what Binder installs.
+$(STAMP): pyproject.toml binder/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[all]'
+	grep -v '^-e' binder/requirements.txt > $(VENV)/constraints.txt
+	$(BIN)/python -m pip install --quiet -e '.[all]' -c $(VENV)/constraints.txt
 	@touch $(STAMP)
 
 $(IPW7_STAMP): pyproject.toml

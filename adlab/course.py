@@ -22,13 +22,17 @@ TIMEOUT = 120  # seconds per cell
 
 
 def setup_source() -> str:
-    """The first code cell: installs adlab on Colab (or anywhere it is missing); else does nothing."""
+    """The first code cell: installs adlab on Colab (or anywhere it is missing); else does nothing.
+
+    It asks for the ``notebook`` extra (matplotlib, ipywidgets, graphviz, SymPy): Colab
+    has each in a version that satisfies it, so only adlab itself is added there.
+    """
     return (
         "# Set-up: installs adlab where it is missing (Colab); does nothing elsewhere.\n"
         "import importlib.util, subprocess, sys\n"
         "if importlib.util.find_spec(\"adlab\") is None:\n"
         "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
-        f"                    \"adlab[course] @ git+https://github.com/{REPOSITORY}\"], check=True)"
+        f"                    \"adlab[notebook] @ git+https://github.com/{REPOSITORY}\"], check=True)"
     )
 
 
