@@ -10,6 +10,7 @@ with: the Colab set-up cell and the Open-in-Colab / Binder links.
 from __future__ import annotations
 
 import html
+import re
 import sys
 import time
 from pathlib import Path
@@ -61,19 +62,57 @@ def execute(path: Path, timeout: int = TIMEOUT):
     return nb
 
 
-def build(outdir: Path) -> list:
-    """Execute every notebook and write its HTML to OUTDIR/notebooks; returns (name, seconds) pairs."""
+# Markdown badges ([![alt](image)](link)) become plain links in exported pages,
+# so that a page loads nothing from the network.
+_BADGE = re.compile(r"\[!\[([^\]]*)\]\(\s*https?://[^)]*\)\]\(([^)]*)\)")
+
+
+def page_html(nb) -> str:
+    """The offline HTML page of an executed notebook (changed in place).
+
+    Live explorers become their static pictures (`adlab.static.static_notebook`),
+    badges become text links, and MathJax and require.js load from ``vendor/``
+    beside the page (see `adlab.slides.vendor`).
+
+    Args:
+        nb: an executed notebook (nbformat node).
+    Returns:
+        The page's HTML; it loads nothing from the network.
+    Raises:
+        RuntimeError: when nbconvert wrote a network resource into the page.
+    """
     from nbconvert import HTMLExporter
 
+    from .slides import URLS, remote_resources
     from .static import static_notebook
+
+    static_notebook(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _BADGE.sub(r"[\1](\2)", cell.source)
+    exporter = HTMLExporter(mathjax_url=URLS["mathjax_url"], require_js_url=URLS["require_js_url"])
+    page, _ = exporter.from_notebook_node(nb)
+    remote = remote_resources(page)
+    if remote:
+        raise RuntimeError(f"the page would load {remote[0]} from the network")
+    return page
+
+
+def build(outdir: Path) -> list:
+    """Execute every notebook and write its HTML to OUTDIR/notebooks; returns (name, seconds) pairs.
+
+    MathJax and require.js are copied to OUTDIR/notebooks/vendor (fetched once from the
+    npm registry and cached; see `adlab.slides.vendor`), so the pages work offline.
+    """
+    from .slides import vendor
 
     target = Path(outdir) / "notebooks"
     target.mkdir(parents=True, exist_ok=True)
+    vendor(target)
     done = []
     for path in notebook_paths():
         start = time.perf_counter()
-        nb = static_notebook(execute(path))
-        page, _ = HTMLExporter().from_notebook_node(nb)
+        page = page_html(execute(path))
         (target / (path.stem + ".html")).write_text(page, encoding="utf-8")
         done.append((path.stem, time.perf_counter() - start))
         print(f"built {path.stem}.html in {done[-1][1]:.1f} s")
@@ -81,7 +120,9 @@ def build(outdir: Path) -> list:
                     for n, _ in done)
     (Path(outdir) / "index.html").write_text(
         f"<!doctype html><meta charset='utf-8'><title>adlab course</title>"
-        f"<h1>adlab: automatic differentiation, the course</h1><ol>{links}</ol>", encoding="utf-8")
+        f"<h1>adlab: automatic differentiation, the course</h1><ol>{links}</ol>"
+        f"<p><a href='slides/'>Slide decks</a> (after make slides) and "
+        f"<a href='exercises/'>exercises</a> (student versions).</p>", encoding="utf-8")
     return done
 
 

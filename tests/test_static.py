@@ -24,3 +24,11 @@ def test_exported_html_shows_the_static_view():
     assert "adlab-explorer-static" in page and "data:image/png;base64," in page
     assert "x = 1.0000" in page
     assert 'type="application/vnd.jupyter.widget-view+json"' not in page
+
+
+def test_static_caption_names_each_control_once():
+    from adlab.widgets import derivative_explorer
+
+    explorer = derivative_explorer("x**2", x=1.5)
+    caption = explorer.static_html().split("</p>")[0]
+    assert "f(x) = x**2" in caption and "= =" not in caption

@@ -143,8 +143,11 @@ class Explorer:
         return "".join(parts)
 
     def _describe_controls(self):
-        return ", ".join(f"{getattr(c, 'description', '') or name} = {c.value}"
-                         for name, c in self.controls.items())
+        parts = []
+        for name, c in self.controls.items():
+            label = (getattr(c, "description", "") or name).rstrip()
+            parts.append(f"{label} {c.value}" if label.endswith("=") else f"{label} = {c.value}")
+        return ", ".join(parts)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {

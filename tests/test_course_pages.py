@@ -1,0 +1,36 @@
+"""make course's HTML pages: static explorers, text badges, and maths typeset offline in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adlab.course import execute, page_html
+from adlab.slides import chromium, is_local, remote_resources, vendor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TYPESET = r"""() => {
+    if (!(window.MathJax && MathJax.Hub)) return null;
+    return new Promise(done => MathJax.Hub.Queue(() => done({
+        rendered: document.querySelectorAll('.MathJax_SVG, .MathJax_SVG_Display').length,
+        errors: document.querySelectorAll('.MathJax_Error, merror').length})));
+}"""
+
+
+def test_a_course_page_works_offline(tmp_path):
+    vendor(tmp_path)
+    page_text = page_html(execute(ROOT / "notebooks" / "03_what_ad_is.ipynb"))
+    assert remote_resources(page_text) == []
+    assert "[Open In Colab](" not in page_text and ">Open In Colab</a>" in page_text
+    assert "data:image/svg+xml;base64," in page_text  # the Graphviz graph
+    (tmp_path / "03.html").write_text(page_text, encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page()
+        refused = []
+        page.route("**/*", lambda r: r.continue_() if is_local(r.request.url)
+                   else (refused.append(r.request.url), r.abort()))
+        page.goto((tmp_path / "03.html").as_uri(), wait_until="load")
+        page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.isReady")
+        math = page.evaluate(TYPESET)
+    assert refused == []
+    assert math["rendered"] >= 5 and math["errors"] == 0
