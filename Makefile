@@ -5,9 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.adlab-installed
-# a second environment with Colab's ipywidgets 7.7, for the widget tests
-IPW7   := .venv-ipywidgets7
-IPW7_STAMP := $(IPW7)/.adlab-installed
+# a second environment like Colab's: Python 3.13 (when the machine has one, on
+# PATH or under pyenv) with ipywidgets 7.7.1, for the widget and first-cell tests
+# (pyenv's shims are skipped: a shim fails unless that version is selected)
+COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
+                 $(filter-out %/shims/python3.13,$(shell command -v python3.13 2>/dev/null)) \
+                 $(PYTHON))
+COLAB_ENV := .venv-colab
+COLAB_STAMP := $(COLAB_ENV)/.adlab-installed
 
 .PHONY: test course release slides lab graphviz chromium npm bench clean
 
@@ -20,12 +25,12 @@ $(STAMP): pyproject.toml binder/requirements.txt
 	$(BIN)/python -m pip install --quiet -e '.[all]' -c $(VENV)/constraints.txt
 	@touch $(STAMP)
 
-$(IPW7_STAMP): pyproject.toml
-	@test -x $(IPW7)/bin/python || $(PYTHON) -m venv $(IPW7)
-	$(IPW7)/bin/python -m pip install --quiet 'ipywidgets==7.7.1' matplotlib sympy graphviz \
+$(COLAB_STAMP): pyproject.toml
+	@test -x $(COLAB_ENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_ENV)
+	$(COLAB_ENV)/bin/python -m pip install --quiet 'ipywidgets==7.7.1' matplotlib sympy graphviz \
 	  pytest hypothesis numpy
-	$(IPW7)/bin/python -m pip install --quiet --no-deps -e .
-	@touch $(IPW7_STAMP)
+	$(COLAB_ENV)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $(COLAB_STAMP)
 
 # $(call apt-install,CHECK,PACKAGE,HINT): when the shell test CHECK fails, install
 # Debian's PACKAGE with apt-get if we are root on Debian or Ubuntu, else print HINT
@@ -60,7 +65,7 @@ chromium:
 npm:
 	$(call apt-install,command -v npm >/dev/null 2>&1,npm,$(NPM_HINT))
 
-test: $(STAMP) $(IPW7_STAMP) graphviz chromium npm
+test: $(STAMP) $(COLAB_STAMP) graphviz chromium npm
 	$(BIN)/python -m pytest -q
 
 course: $(STAMP) graphviz release slides

@@ -2,13 +2,13 @@
 
 Colab (2026) has numpy, matplotlib, ipywidgets 7.7.1, graphviz and SymPy but not adlab. This
 test builds adlab's wheel (as pip would from the GitHub URL), makes a fresh environment that
-sees the libraries of .venv-ipywidgets7 (Colab's ipywidgets 7.7.1) but not adlab, points the
+sees the libraries of .venv-colab (Colab's ipywidgets 7.7.1) but not adlab, points the
 set-up cell at the wheel instead of GitHub (no network here), and runs notebooks in a kernel of
 that environment: the cell must install adlab (non-editable, so every subpackage has to be
 packaged) and the rest of the notebook must run with ipywidgets 7.7.
 
-Colab's Python is 3.13; this machine has 3.11 only, so the Python version itself is not tested
-here (pyproject allows 3.10 to 3.13 and the code uses nothing newer than 3.10).
+The environment runs Python 3.13 as Colab does (make test builds .venv-colab with a
+python3.13 from PATH or pyenv), and the test checks the kernel's version.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adlab.course import REPOSITORY
+from adlab.course import REPOSITORY, notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-IPW7 = ROOT / ".venv-ipywidgets7"
-NOTEBOOKS = ["01_calculus.ipynb", "03_what_ad_is.ipynb"]
+COLAB = ROOT / ".venv-colab"
+NOTEBOOKS = [p.name for p in notebook_paths()]  # every section, as a student on Colab
 
 
 def _site_packages(venv: Path) -> Path:
@@ -39,7 +39,7 @@ def _site_packages(venv: Path) -> Path:
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory):
     """(kernel name, environment folder, wheel path) of a Colab-like environment without adlab."""
-    if not (IPW7 / "bin" / "python").exists():
+    if not (COLAB / "bin" / "python").exists():
         pytest.fail("the ipywidgets 7.7 environment is missing: run `make test`, which builds it")
     tmp = tmp_path_factory.mktemp("colab")
     # build from a clean copy: setuptools reuses a stale build/lib in the working tree
@@ -53,10 +53,12 @@ def colab(tmp_path_factory):
                    capture_output=True)
     (wheel,) = (tmp / "dist").glob("adlab-*.whl")
     env = tmp / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    # the same Python as the Colab-like environment (3.13, as on Colab)
+    subprocess.run([str(COLAB / "bin" / "python"), "-m", "venv", "--without-pip", str(env)],
+                   check=True)
     # the environment sees Colab-like libraries (a path line: their .pth files, adlab's
     # editable hook among them, are not run, so adlab stays missing)
-    (_site_packages(env) / "colab_libraries.pth").write_text(f"{_site_packages(IPW7)}\n")
+    (_site_packages(env) / "colab_libraries.pth").write_text(f"{_site_packages(COLAB)}\n")
     python = env / "bin" / "python"
     probe = subprocess.run([str(python), "-c",
                             "import importlib.util as u, ipywidgets, sys; "
@@ -86,12 +88,15 @@ def test_first_cell_installs_adlab_and_the_notebook_runs(colab, name, monkeypatc
     monkeypatch.setenv("JUPYTER_PATH", str(colab["jupyter_path"]))
     nb = _pointed_at(nbformat.read(ROOT / "notebooks" / name, as_version=4), colab["wheel"])
     nb.cells.append(nbformat.v4.new_code_cell(
-        "import adlab, ipywidgets\nprint(adlab.__file__, ipywidgets.__version__)"))
+        "import sys, adlab, ipywidgets\n"
+        "print(adlab.__file__, ipywidgets.__version__, '%d.%d' % sys.version_info[:2])"))
     NotebookClient(nb, timeout=180, kernel_name="colab",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
-    where, version = nb.cells[-1].outputs[0].text.split()
+    where, version, python = nb.cells[-1].outputs[0].text.split()
     assert version == "7.7.1"
+    assert python == "3.13", ("Colab runs Python 3.13: make test builds .venv-colab with a "
+                              "python3.13 from PATH or pyenv; install one and rerun make test")
     # installed from the wheel into the fresh environment, not the working tree
     assert where.startswith(str(Path(colab["python"]).parent.parent)) and "site-packages" in where

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv-ipywidgets7" / "bin" / "python"
+PYTHON = ROOT / ".venv-colab" / "bin" / "python"
 
 
 def test_widget_tests_pass_with_ipywidgets_7_7():
