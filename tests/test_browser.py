@@ -197,8 +197,10 @@ def test_moving_the_x_slider_in_a_browser_redraws(voila_url, tmp_path):
                 expect(point).to_contain_text("x = 1.0000")
                 before = point.inner_text()
                 expect(explorer.locator("img").first).to_be_visible()
-                assert explorer.locator("img").first.evaluate("i => i.naturalWidth") > 0, \
-                    "the error plot <img> is empty"
+                shown, natural = explorer.locator("img").first.evaluate(
+                    "i => [i.clientWidth, i.naturalWidth]")
+                assert natural > 0, "the error plot <img> is empty"
+                assert shown == natural, f"the plot is stretched ({natural} px shown at {shown})"
                 expect(explorer.locator(".adlab-message")).to_have_count(0)
 
                 # the FloatSlider described "x" (not "log10 h"): ipywidgets 8 draws it with

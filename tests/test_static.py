@@ -32,3 +32,16 @@ def test_static_caption_names_each_control_once():
     explorer = derivative_explorer("x**2", x=1.5)
     caption = explorer.static_html().split("</p>")[0]
     assert "f(x) = x**2" in caption and "= =" not in caption
+
+
+def test_picture_is_shown_at_its_own_size_never_stretched():
+    from adlab.widgets import derivative_explorer
+    from adlab.widgets._base import png_size
+
+    explorer = derivative_explorer("x**2", x=1.5)
+    width, height = png_size(bytes(explorer.image.value))
+    assert width >= 500 and height >= 300  # 100 dpi: large enough to read
+    layout = explorer.image.layout
+    assert layout.width == f"{width}px" and layout.height == "auto"
+    assert layout.max_width == "100%"
+    assert png_size(b"not a png") == (0, 0)

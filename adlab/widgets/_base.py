@@ -26,7 +26,7 @@ INPUT_ERRORS = (AdlabValueError, AdlabTypeError, ValueError, TypeError, Arithmet
                 OverflowError, KeyError)
 
 
-def png(fig, dpi=80) -> bytes:
+def png(fig, dpi=100) -> bytes:
     """A matplotlib figure as PNG bytes (Agg, no pyplot state)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -47,6 +47,13 @@ def figure(width=6.0, height=3.6, margins=(0.13, 0.97, 0.15, 0.95)):
     left, right, bottom, top = margins
     fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
     return fig
+
+
+def png_size(data: bytes) -> tuple:
+    """(width, height) in pixels of PNG bytes, read from the IHDR header; (0, 0) if not a PNG."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n":
+        return (0, 0)
+    return (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
 
 
 def img_tag(data: bytes, alt: str = "") -> str:
@@ -84,7 +91,10 @@ class Explorer:
         self._render = render
         self.html = w.HTMLMath(value="")
         self.image = w.Image(format="png")
+        # shown at its own pixel size (never stretched, so never blurred), shrunk to fit
+        # a narrow page with its aspect ratio kept
         self.image.layout.max_width = "100%"
+        self.image.layout.height = "auto"
         self.message = w.HTML(value="")
         self.last_render_seconds = 0.0
         self.last_error = None
@@ -128,6 +138,9 @@ class Explorer:
             self.html.value = out["html"]
         if "png" in out:
             self.image.value = out["png"]
+            width = f"{png_size(out['png'])[0]}px"
+            if self.image.layout.width != width:
+                self.image.layout.width = width
         return True
 
     def static_html(self) -> str:

@@ -346,7 +346,7 @@ class DescentPlot:
     encodes the pixels (`png`), about half the time of a full draw.
     """
 
-    DPI = 80  # the resolution of `adlab.widgets._base.png`
+    DPI = 100  # the resolution of `adlab.widgets._base.png`
 
     def __init__(self, fig):
         from matplotlib.lines import Line2D
