@@ -26,7 +26,10 @@ from adlab.course import REPOSITORY, notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB = ROOT / ".venv-colab"
-NOTEBOOKS = [p.name for p in notebook_paths()]  # every section, as a student on Colab
+# every section, and every exercise (its reference solution), as a student on Colab
+NOTEBOOKS = ([p.relative_to(ROOT).as_posix() for p in notebook_paths()]
+             + sorted(p.relative_to(ROOT).as_posix()
+                      for p in ROOT.glob("exercises/source/*/*.ipynb")))
 
 
 def _site_packages(venv: Path) -> Path:
@@ -86,12 +89,13 @@ def test_first_cell_installs_adlab_and_the_notebook_runs(colab, name, monkeypatc
     from nbclient import NotebookClient
 
     monkeypatch.setenv("JUPYTER_PATH", str(colab["jupyter_path"]))
-    nb = _pointed_at(nbformat.read(ROOT / "notebooks" / name, as_version=4), colab["wheel"])
+    path = ROOT / name
+    nb = _pointed_at(nbformat.read(path, as_version=4), colab["wheel"])
     nb.cells.append(nbformat.v4.new_code_cell(
         "import sys, adlab, ipywidgets\n"
         "print(adlab.__file__, ipywidgets.__version__, '%d.%d' % sys.version_info[:2])"))
     NotebookClient(nb, timeout=180, kernel_name="colab",
-                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     where, version, python = nb.cells[-1].outputs[0].text.split()

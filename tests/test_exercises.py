@@ -24,6 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from adlab.course import setup_source
+
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
 SOURCE = EXERCISES / "source"
@@ -311,6 +313,7 @@ def test_source_notebook_is_a_valid_nbgrader_assignment(assignment):
     nb = _nb(assignment)
     nbformat.validate(nb)
     assert nb.metadata.kernelspec.name == "python3"
+    assert nb.cells[1].source == setup_source(), "the second cell is the Colab set-up cell"
     ids = [_meta(c).get("grade_id") for c in nb.cells]
     assert all(ids) and len(set(ids)) == len(ids), "every cell has a unique grade_id"
     kinds = {"tests": 0, "answers": 0, "written": 0, "hidden": 0}
