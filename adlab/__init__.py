@@ -26,6 +26,7 @@ from .primitives import (
     mul,
     neg,
     norm,
+    outer,
     power,
     relu,
     reshape,
@@ -49,7 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PRIMITIVES", "Dual", "Tensor", "abs", "add", "arange", "broadcast_to", "cos", "div",
     "dot", "exp", "grad", "hessian", "is_grad_enabled", "jacfwd", "jacrev", "jvp", "log",
-    "matmul", "maximum", "mean", "mul", "neg", "no_grad", "norm", "ones", "power", "randn",
+    "matmul", "maximum", "mean", "mul", "neg", "no_grad", "norm", "ones", "outer", "power", "randn",
     "relu", "reshape", "sigmoid", "sin", "sqrt", "sub", "sum", "tan", "tanh", "tensor",
     "transpose", "unbroadcast", "value_and_grad", "vjp", "zeros", "Trace", "trace",
 ]

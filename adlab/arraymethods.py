@@ -171,6 +171,10 @@ class ArrayMethods(Box):
         """Inner product with another 1-D vector."""
         return P.dot(self, other)
 
+    def outer(self, other):
+        """Outer product with another 1-D vector (the matrix of self[i] * other[j])."""
+        return P.outer(self, other)
+
     def norm(self):
         """Euclidean norm of all entries."""
         return P.norm(self)

@@ -124,9 +124,10 @@ class Tensor(ArrayMethods):
             retain_graph = create_graph
         order = toposort(self, 0)
         leaves = backward_pass(order, self, seed, 0, unwrap=not create_graph)
+        owned = _owned_arrays(leaves, order, seed)
         for leaf, g in leaves:
             if leaf.requires_grad:
-                _accumulate_grad(leaf, g)
+                _accumulate_grad(leaf, g, owned.pop(id(g), None) is not None)
         if not retain_graph:
             for node in order:
                 if node._prim is not None:
@@ -221,7 +222,27 @@ def _check_in_place(t, name):
         )
 
 
-def _accumulate_grad(leaf, g):
+def _owned_arrays(leaves, order, seed):
+    """The leaves' cotangent arrays that nothing else refers to, by id.
+
+    A cotangent that a VJP rule computed is a new array that only the
+    backward pass holds, so the leaf can keep it as its ``.grad`` without a
+    copy (PyTorch does the same). Views (``base`` set), the caller's seed and
+    the graph's own values are excluded; an array reaching two leaves (``a + b``
+    hands both the same cotangent) is given to the first and copied for the rest.
+    """
+    arrays = {id(g): g for _, g in leaves
+              if type(g) is np.ndarray and g.base is None and g.flags.writeable}
+    if not arrays:
+        return arrays
+    arrays.pop(id(seed), None)
+    for node in order:
+        arrays.pop(id(node._value), None)
+    return arrays
+
+
+def _accumulate_grad(leaf, g, owned=False):
+    """Add cotangent g to ``leaf.grad``; `owned` says g may be kept without a copy."""
     if isinstance(g, Box):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
@@ -229,7 +250,8 @@ def _accumulate_grad(leaf, g):
     if type(v) is float:
         g = float(g)
     else:
-        g = np.array(g, dtype=np.result_type(v, float), copy=True)
+        dtype = np.result_type(v, float)
+        g = np.asarray(g, dtype=dtype) if owned else np.array(g, dtype=dtype, copy=True)
     if leaf.grad is None:
         leaf.grad = Tensor(g)
     else:

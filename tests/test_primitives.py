@@ -71,6 +71,8 @@ CASES += [
     ("mean", lambda x: x.mean(axis=1), [(2, 3)], ANY),
     ("mean", lambda x: x.mean(axis=0, keepdims=True), [(4, 3)], ANY),
     ("dot", adlab.dot, [(4,), (4,)], ANY),
+    ("outer", adlab.outer, [(3,), (4,)], ANY),
+    ("outer", adlab.outer, [(1,), (2,)], ANY),
     ("matmul", lambda a, b: a @ b, [(2, 3), (3, 4)], ANY),
     ("matmul", lambda a, b: a @ b, [(3,), (3, 4)], ANY),
     ("matmul", lambda a, b: a @ b, [(2, 3), (3,)], ANY),
@@ -229,3 +231,16 @@ def test_numpy_ufuncs_on_tensors_dispatch_to_the_table():
     np.testing.assert_allclose(x.grad.numpy(), np.cos([0.5, 1.0]))
     with pytest.raises(TypeError, match="floor"):
         np.floor(x)
+
+
+def test_outer_matches_numpy_and_restores_the_buffer_size():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal(300), rng.standard_normal(200)
+    before = np.getbufsize()
+    np.testing.assert_array_equal(adlab.outer(a, b), np.outer(a, b))
+    np.testing.assert_array_equal(adlab.tensor(a).outer(b).numpy(), np.outer(a, b))
+    np.testing.assert_array_equal(adlab.outer(np.arange(3), np.arange(2)), [[0, 0], [0, 1], [0, 2]])
+    assert np.getbufsize() == before
+    with pytest.raises(ValueError, match="outer"):
+        adlab.outer(a, b.reshape(10, 20))
+    assert np.getbufsize() == before

@@ -170,3 +170,60 @@ def test_constants_record_nothing():
     assert not y.requires_grad and y.is_leaf
     with pytest.raises(RuntimeError, match="requires_grad=True"):
         y.sum().backward()
+
+
+def _buffers_shared(*arrays):
+    return [np.shares_memory(p, q) for i, p in enumerate(arrays) for q in arrays[i + 1:]]
+
+
+def test_grads_never_alias_each_other_the_seed_or_the_values():
+    """.grad keeps a computed cotangent without a copy, but never a shared one."""
+    rng = np.random.default_rng(3)
+    a_val, b_val = rng.standard_normal(3), rng.standard_normal(3)
+    v = rng.standard_normal(3)
+    v_before = v.copy()
+    a = adlab.tensor(a_val, requires_grad=True)
+    b = adlab.tensor(b_val, requires_grad=True)
+    (a + b).backward(gradient=v)  # add hands both leaves the caller's seed itself
+    np.testing.assert_array_equal(a.grad.numpy(), v)
+    np.testing.assert_array_equal(b.grad.numpy(), v)
+    assert not any(_buffers_shared(a.grad.numpy(), b.grad.numpy(), v, a_val, b_val))
+    a.grad.numpy()[:] = 0.0
+    np.testing.assert_array_equal(b.grad.numpy(), v_before)
+    np.testing.assert_array_equal(v, v_before)
+
+    # one computed cotangent reaching two leaves: the first keeps it, the second a copy
+    c = adlab.tensor(a_val, requires_grad=True)
+    d = adlab.tensor(b_val, requires_grad=True)
+    (adlab.sin(c + d) * 1.0).sum().backward()
+    want = np.cos(a_val + b_val)
+    np.testing.assert_allclose(c.grad.numpy(), want, rtol=1e-15)
+    np.testing.assert_allclose(d.grad.numpy(), want, rtol=1e-15)
+    assert not any(_buffers_shared(c.grad.numpy(), d.grad.numpy(), a_val, b_val))
+
+    # a view of the seed (reshape) and a value of the graph are copied too
+    m = adlab.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    seed = rng.standard_normal(6)
+    m.reshape(6).backward(gradient=seed)
+    np.testing.assert_array_equal(m.grad.numpy().ravel(), seed)
+    assert not np.shares_memory(m.grad.numpy(), seed)
+
+
+def test_matrix_vector_gradient_is_the_outer_product():
+    rng = np.random.default_rng(4)
+    W_val, x_val, b_val = rng.standard_normal((5, 4)), rng.standard_normal(4), rng.standard_normal(5)
+    W = adlab.tensor(W_val, requires_grad=True)
+    b = adlab.tensor(b_val, requires_grad=True)
+    y = adlab.sum(adlab.tanh(W @ x_val + b) ** 2)
+    y.backward()
+    h = np.tanh(W_val @ x_val + b_val)
+    d = 2 * h * (1 - h ** 2)
+    np.testing.assert_allclose(W.grad.numpy(), np.outer(d, x_val), rtol=1e-13)
+    np.testing.assert_allclose(b.grad.numpy(), d, rtol=1e-13)
+    assert not any(_buffers_shared(W.grad.numpy(), b.grad.numpy(), W_val, b_val))
+    # x @ W (vector on the left) as well
+    x = adlab.tensor(rng.standard_normal(5), requires_grad=True)
+    V = adlab.tensor(W_val, requires_grad=True)
+    (x @ V).sum().backward()
+    np.testing.assert_allclose(V.grad.numpy(), np.outer(x.detach().numpy(), np.ones(4)))
+    np.testing.assert_allclose(x.grad.numpy(), W_val.sum(axis=1))

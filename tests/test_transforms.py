@@ -159,3 +159,27 @@ def test_transforms_of_eager_tensors_return_tensors():
     assert isinstance(g, adlab.Tensor) and g.item() == pytest.approx(6.75)
     g.backward()  # d/dx 3x^2 = 6x
     assert x.grad.item() == pytest.approx(9.0)
+
+
+def test_hessian_through_matrix_vector_products():
+    """The matmul VJP for A @ x is an outer product; its own rules give second derivatives."""
+    rng = np.random.default_rng(11)
+    W0, x0 = rng.standard_normal((3, 4)), rng.standard_normal(4)
+
+    def f(W, x):
+        return adlab.sum(adlab.tanh(W @ x) ** 2) + adlab.sum(adlab.sin(x @ W.T))
+
+    def grad_W(W):  # closed form of df/dW
+        u = np.tanh(W @ x0)
+        return np.outer(2 * u * (1 - u ** 2) + np.cos(x0 @ W.T), x0)
+
+    for H in (adlab.hessian(f)(W0, x0), adlab.jacfwd(adlab.jacrev(f))(W0, x0),
+              adlab.jacrev(adlab.grad(f))(W0, x0)):
+        assert np.shape(H) == (3, 4, 3, 4)
+        for k in range(12):
+            E = np.zeros(12)
+            E[k] = 1e-6
+            E = E.reshape(3, 4)
+            column = (grad_W(W0 + E) - grad_W(W0 - E)) / 2e-6
+            np.testing.assert_allclose(np.asarray(H)[..., k // 4, k % 4], column,
+                                       rtol=1e-6, atol=1e-8)
