@@ -10,8 +10,10 @@ with: the Colab set-up cell and the Open-in-Colab / Binder links.
 from __future__ import annotations
 
 import html
+import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,10 +58,33 @@ def execute(path: Path, timeout: int = TIMEOUT):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="adlab-kernel-") as sockets:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                km=kernel_manager(sockets),
+                                resources={"metadata": {"path": str(Path(path).parent)}})
+        client.execute()
     return nb
+
+
+def kernel_manager(folder):
+    """A kernel manager that talks to its kernel over Unix sockets in `folder`.
+
+    Over TCP, ipykernel 7 warns on every start that the connection is not
+    encrypted (and any local user could connect to its ports); sockets in a
+    private temporary folder avoid both. On Windows, which has no such
+    sockets, this returns None and nbclient uses TCP as usual.
+
+    Args:
+        folder: an existing folder that lives as long as the kernel.
+    Returns:
+        A jupyter_client AsyncKernelManager, or None on Windows.
+    """
+    if os.name != "posix":
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+
+    return AsyncKernelManager(kernel_name="python3", transport="ipc",
+                              ip=os.path.join(folder, "kernel"))
 
 
 # Markdown badges ([![alt](image)](link)) become plain links in exported pages,

@@ -5,6 +5,11 @@ Every path here is relative to this folder: source/ holds the assignments
 made by nbgrader and are not committed.
 """
 
+import atexit
+import os
+import shutil
+import tempfile
+
 from adlab.grading import HideHiddenTests
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
@@ -23,6 +28,15 @@ c.CourseDirectory.feedback_directory = "feedback"
 # marked as an error and grading goes on with the next cell and notebook.
 c.Execute.timeout = 60
 c.Execute.kernel_name = "python3"
+
+# Kernels talk to nbgrader over Unix sockets in a private temporary folder
+# rather than TCP ports (ipykernel 7 warns about unencrypted TCP on every
+# notebook, and other users of a shared machine could connect to the ports).
+if os.name == "posix":
+    _sockets = tempfile.mkdtemp(prefix="adlab-nbgrader-")
+    atexit.register(shutil.rmtree, _sockets, True)
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = os.path.join(_sockets, "kernel")
 
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

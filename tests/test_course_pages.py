@@ -34,3 +34,17 @@ def test_a_course_page_works_offline(tmp_path):
         math = page.evaluate(TYPESET)
     assert refused == []
     assert math["rendered"] >= 5 and math["errors"] == 0
+
+
+def test_notebooks_run_over_private_sockets_without_warnings(tmp_path, capfd):
+    """ipykernel 7 warns about unencrypted TCP on every start; the builds use Unix sockets."""
+    import nbformat
+
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import adlab\nprint(adlab.grad(adlab.sin)(0.0))")]), path)
+    nb = execute(path)
+    assert nb.cells[0].outputs[0]["text"] == "1.0\n"
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "Kernel is running over TCP" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]

@@ -530,5 +530,12 @@ def _tamper(nb, gid):
     return nb
 
 
+def test_grading_runs_kernels_without_transport_warnings(graded):
+    """nbgrader_config.py puts kernels on Unix sockets: no unencrypted-TCP warning per notebook."""
+    for assignment, result in graded.items():
+        assert "[AutogradeApp | INFO] Autograding" in result["log"], assignment
+        assert "without encryption" not in result["log"], assignment
+
+
 def _autograded_text(course, student, assignment):
     return (course / "autograded" / student / assignment / f"{assignment}.ipynb").read_text()
