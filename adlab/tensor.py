@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 
 import numpy as np
 
@@ -124,10 +125,15 @@ class Tensor(ArrayMethods):
             retain_graph = create_graph
         order = toposort(self, 0)
         leaves = backward_pass(order, self, seed, 0, unwrap=not create_graph)
-        owned = _owned_arrays(leaves, order, seed)
+        taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
         for leaf, g in leaves:
             if leaf.requires_grad:
-                _accumulate_grad(leaf, g, owned.pop(id(g), None) is not None)
+                keep = False
+                if type(g) is np.ndarray:
+                    if taken is None:
+                        taken = _graph_arrays(order, seed)
+                    keep = _keep(g, taken)
+                _accumulate_grad(leaf, g, keep)
         if not retain_graph:
             for node in order:
                 if node._prim is not None:
@@ -222,23 +228,27 @@ def _check_in_place(t, name):
         )
 
 
-def _owned_arrays(leaves, order, seed):
-    """The leaves' cotangent arrays that nothing else refers to, by id.
+def _graph_arrays(order, seed):
+    """Ids of the arrays no leaf may keep as its .grad: the caller's seed and the graph's values."""
+    ids = {id(node._value) for node in order}
+    ids.add(id(seed))
+    return ids
+
+
+def _keep(g, taken):
+    """Whether a leaf may keep cotangent array g as its .grad without a copy.
 
     A cotangent that a VJP rule computed is a new array that only the
-    backward pass holds, so the leaf can keep it as its ``.grad`` without a
-    copy (PyTorch does the same). Views (``base`` set), the caller's seed and
-    the graph's own values are excluded; an array reaching two leaves (``a + b``
-    hands both the same cotangent) is given to the first and copied for the rest.
+    backward pass holds, so the leaf can keep it (PyTorch does the same).
+    Views (``base`` set), read-only arrays, the ids in `taken` (the seed and
+    the graph's values) are copied. The first leaf to keep an array adds it to
+    `taken`: an array reaching two leaves (``a + b`` hands both the same
+    cotangent) is kept by one and copied for the other.
     """
-    arrays = {id(g): g for _, g in leaves
-              if type(g) is np.ndarray and g.base is None and g.flags.writeable}
-    if not arrays:
-        return arrays
-    arrays.pop(id(seed), None)
-    for node in order:
-        arrays.pop(id(node._value), None)
-    return arrays
+    if g.base is not None or not g.flags.writeable or id(g) in taken:
+        return False
+    taken.add(id(g))
+    return True
 
 
 def _accumulate_grad(leaf, g, owned=False):
@@ -306,8 +316,7 @@ def toposort(root, level):
     return sorted(seen.values(), key=_by_sequence)
 
 
-def _by_sequence(node):
-    return node._seq
+_by_sequence = operator.attrgetter("_seq")
 
 
 def backward_pass(order, root, seed, level, unwrap=True):
