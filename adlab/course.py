@@ -60,31 +60,32 @@ def execute(path: Path, timeout: int = TIMEOUT):
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="adlab-kernel-") as sockets:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                km=kernel_manager(sockets),
+                                config=kernel_config(sockets), shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(Path(path).parent)}})
-        client.execute()
+        client.execute()  # starts the kernel and, once the last cell has run, kills it
     return nb
 
 
-def kernel_manager(folder):
-    """A kernel manager that talks to its kernel over Unix sockets in `folder`.
+def kernel_config(folder):
+    """Configuration that puts a kernel's connection on Unix sockets in `folder`.
 
     Over TCP, ipykernel 7 warns on every start that the connection is not
     encrypted (and any local user could connect to its ports); sockets in a
     private temporary folder avoid both. On Windows, which has no such
-    sockets, this returns None and nbclient uses TCP as usual.
+    sockets, the configuration is empty and the kernel uses TCP as usual.
 
     Args:
         folder: an existing folder that lives as long as the kernel.
     Returns:
-        A jupyter_client AsyncKernelManager, or None on Windows.
+        A traitlets Config for nbclient's kernel manager.
     """
-    if os.name != "posix":
-        return None
-    from jupyter_client.manager import AsyncKernelManager
+    from traitlets.config import Config
 
-    return AsyncKernelManager(kernel_name="python3", transport="ipc",
-                              ip=os.path.join(folder, "kernel"))
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(folder, "kernel")
+    return config
 
 
 # Markdown badges ([![alt](image)](link)) become plain links in exported pages,

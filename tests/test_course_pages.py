@@ -43,8 +43,23 @@ def test_notebooks_run_over_private_sockets_without_warnings(tmp_path, capfd):
     path = tmp_path / "tiny.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import adlab\nprint(adlab.grad(adlab.sin)(0.0))")]), path)
+    before = _kernel_processes()
     nb = execute(path)
     assert nb.cells[0].outputs[0]["text"] == "1.0\n"
+    assert _kernel_processes() - before == set()  # the kernel was shut down, not left running
     err = capfd.readouterr().err
     assert "without encryption" not in err and "Kernel is running over TCP" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]
+
+
+def _kernel_processes():
+    """Process ids of running IPython kernels (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"ipykernel_launcher" in (entry / "cmdline").read_bytes():
+                    found.add(int(entry.name))
+            except OSError:
+                pass
+    return found
