@@ -72,7 +72,8 @@ def kernel_config(folder):
     Over TCP, ipykernel 7 warns on every start that the connection is not
     encrypted (and any local user could connect to its ports); sockets in a
     private temporary folder avoid both. On Windows, which has no such
-    sockets, the configuration is empty and the kernel uses TCP as usual.
+    sockets, or when the folder's path is too long for a socket address, the
+    configuration is empty and the kernel uses TCP as usual.
 
     Args:
         folder: an existing folder that lives as long as the kernel.
@@ -82,9 +83,11 @@ def kernel_config(folder):
     from traitlets.config import Config
 
     config = Config()
-    if os.name == "posix":
+    prefix = os.path.join(folder, "kernel")
+    # a socket's path must fit in about 100 bytes (104 on macOS, 108 on Linux)
+    if os.name == "posix" and len(os.fsencode(prefix)) <= 90:
         config.KernelManager.transport = "ipc"
-        config.KernelManager.ip = os.path.join(folder, "kernel")
+        config.KernelManager.ip = prefix
     return config
 
 

@@ -6,10 +6,10 @@ made by nbgrader and are not committed.
 """
 
 import atexit
-import os
 import shutil
 import tempfile
 
+from adlab.course import kernel_config
 from adlab.grading import HideHiddenTests
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
@@ -32,11 +32,9 @@ c.Execute.kernel_name = "python3"
 # Kernels talk to nbgrader over Unix sockets in a private temporary folder
 # rather than TCP ports (ipykernel 7 warns about unencrypted TCP on every
 # notebook, and other users of a shared machine could connect to the ports).
-if os.name == "posix":
-    _sockets = tempfile.mkdtemp(prefix="adlab-nbgrader-")
-    atexit.register(shutil.rmtree, _sockets, True)
-    c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = os.path.join(_sockets, "kernel")
+_sockets = tempfile.mkdtemp(prefix="adlab-nbgrader-")
+atexit.register(shutil.rmtree, _sockets, True)
+c.merge(kernel_config(_sockets))  # TCP, as usual, on Windows
 
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adlab.course import execute, page_html
+from adlab.course import execute, kernel_config, page_html
 from adlab.slides import chromium, is_local, remote_resources, vendor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,14 @@ def test_notebooks_run_over_private_sockets_without_warnings(tmp_path, capfd):
     err = capfd.readouterr().err
     assert "without encryption" not in err and "Kernel is running over TCP" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]
+
+
+def test_kernel_config_uses_sockets_only_where_the_address_fits(tmp_path):
+    short = kernel_config(str(tmp_path))
+    assert short.KernelManager.transport == "ipc"
+    assert short.KernelManager.ip == str(tmp_path / "kernel")
+    long_folder = tmp_path / ("x" * 100)
+    assert "KernelManager" not in kernel_config(str(long_folder))  # TCP, nbclient's default
 
 
 def _kernel_processes():
