@@ -88,8 +88,14 @@ release: $(STAMP)
 	done
 	@echo "Student versions in exercises/release/ ($(words $(ASSIGNMENTS)) assignments)"
 
+# JupyterLab's kernels talk to it over Unix sockets in Jupyter's private
+# runtime folder, not TCP ports (ipykernel 7 warns about unencrypted TCP on every
+# kernel start); as root (a container) Jupyter needs --allow-root.
+# LAB_EXTRA adds options, e.g. make lab LAB_EXTRA=--no-browser
 lab: $(STAMP) graphviz
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab --KernelManager.transport=ipc \
+	  --KernelManager.ip="$$($(BIN)/jupyter --runtime-dir)/adlab-kernel" \
+	  $$(test "$$(id -u)" = 0 && echo --allow-root) $(LAB_EXTRA)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
