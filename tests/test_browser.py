@@ -10,12 +10,9 @@ and its kernel are stopped whatever happens.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from servers import free_port, isolated_jupyter, stop, tail
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,51 +38,6 @@ SCREENSHOT = os.environ.get("ADLAB_BROWSER_SCREENSHOT")  # e.g. /tmp/voila.png, 
 
 def _needs(what: str) -> str:
     return f"{what} is missing: run `make test`, which installs it."
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return "(no log)"
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    """Pids whose command line contains text (the kernels of this test's runtime dir)."""
-    pids = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if text.encode() in (proc / "cmdline").read_bytes():
-                pids.append(int(proc.name))
-        except (OSError, ValueError):
-            continue
-    return [p for p in pids if p != os.getpid()]
-
-
-def _stop(server: subprocess.Popen, runtime: Path):
-    """Stop Voila's process group, then any kernel it left (kernels run in their own session)."""
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    deadline = time.monotonic() + 5
-    while (pids := _processes_mentioning(str(runtime))) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _require_tools():
@@ -108,24 +62,8 @@ def voila_url(tmp_path):
     notebook.parent.mkdir()
     shutil.copy(NOTEBOOK, notebook)
 
-    # Jupyter's dirs all in tmp_path: no user config or kernels are read, and
-    # the "python3" kernel is this interpreter (the venv's), whatever else is installed.
-    jupyter = {name: tmp_path / name for name in ("config", "data", "runtime", "path", "ipython")}
-    for d in jupyter.values():
-        d.mkdir()
-    kernel_dir = jupyter["path"] / "kernels" / "python3"
-    kernel_dir.mkdir(parents=True)
-    (kernel_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (adlab test)", "language": "python"}))
-    env = dict(os.environ,
-               JUPYTER_CONFIG_DIR=str(jupyter["config"]), JUPYTER_NO_CONFIG="1",
-               JUPYTER_DATA_DIR=str(jupyter["data"]), JUPYTER_RUNTIME_DIR=str(jupyter["runtime"]),
-               JUPYTER_PATH=str(jupyter["path"]), JUPYTER_PLATFORM_DIRS="1",
-               IPYTHONDIR=str(jupyter["ipython"]), PYTHONUNBUFFERED="1")
-    env.pop("JUPYTER_PREFER_ENV_PATH", None)
-
-    port = _free_port()
+    env, jupyter = isolated_jupyter(tmp_path)
+    port = free_port()
     log = tmp_path / "voila.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
@@ -140,7 +78,7 @@ def voila_url(tmp_path):
         deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
             if server.poll() is not None:
-                pytest.fail(f"Voila exited with {server.returncode} before answering:\n{_tail(log)}")
+                pytest.fail(f"Voila exited with {server.returncode} before answering:\n{tail(log)}")
             try:
                 # a path that is not the notebook: any answer (a 404 here) means up,
                 # without starting a kernel
@@ -151,11 +89,11 @@ def voila_url(tmp_path):
             except OSError:
                 if time.monotonic() > deadline:
                     pytest.fail(f"Voila did not answer on {url} within {SERVER_START_SECONDS} s:\n"
-                                f"{_tail(log)}")
+                                f"{tail(log)}")
                 time.sleep(0.25)
         yield url, log
     finally:
-        _stop(server, jupyter["runtime"])
+        stop(server, jupyter["runtime"])
 
 
 def _point(text: str) -> float:
@@ -226,6 +164,6 @@ def test_moving_the_x_slider_in_a_browser_redraws(voila_url, tmp_path):
                 except PlaywrightError:
                     shot = "(no screenshot)"
                 pytest.fail(f"{exc}\nscreenshot: {shot}\nrefused off-machine requests: {outside}\n"
-                            f"page errors: {errors}\nVoila's log:\n{_tail(log)}")
+                            f"page errors: {errors}\nVoila's log:\n{tail(log)}")
         finally:
             browser.close()

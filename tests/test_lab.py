@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,23 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from servers import free_port, isolated_jupyter, stop, tail
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "adlab-test-token"
 START_SECONDS = 90   # until JupyterLab answers HTTP
 KERNEL_SECONDS = 60  # until the kernel has answered 1 + 1
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return "(no log)"
 
 
 def _request(url: str, method: str = "GET", body: dict | None = None) -> dict | list:
@@ -51,37 +36,13 @@ def _request(url: str, method: str = "GET", body: dict | None = None) -> dict | 
         return json.loads(r.read() or b"null")
 
 
-def _kernel_pids(runtime: Path) -> list[int]:
-    pids = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if str(runtime).encode() in (proc / "cmdline").read_bytes():
-                pids.append(int(proc.name))
-        except (OSError, ValueError):
-            continue
-    return [p for p in pids if p != os.getpid()]
-
-
 @pytest.fixture
 def lab(tmp_path):
     """`make lab` on 127.0.0.1 with a token; yields (base url, runtime folder, log path)."""
-    jupyter = {name: tmp_path / name for name in ("config", "data", "runtime", "path", "ipython")}
-    for d in jupyter.values():
-        d.mkdir()
-    kernel_dir = jupyter["path"] / "kernels" / "python3"
-    kernel_dir.mkdir(parents=True)
-    (kernel_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (adlab test)", "language": "python"}))
-    env = dict(os.environ,
-               JUPYTER_CONFIG_DIR=str(jupyter["config"]), JUPYTER_NO_CONFIG="1",
-               JUPYTER_DATA_DIR=str(jupyter["data"]), JUPYTER_RUNTIME_DIR=str(jupyter["runtime"]),
-               JUPYTER_PATH=str(jupyter["path"]), JUPYTER_PLATFORM_DIRS="1",
-               IPYTHONDIR=str(jupyter["ipython"]), PYTHONUNBUFFERED="1")
-    env.pop("JUPYTER_PREFER_ENV_PATH", None)
+    env, jupyter = isolated_jupyter(tmp_path)
     env.pop("MAKEFLAGS", None)
     env.pop("MFLAGS", None)
-    port = _free_port()
+    port = free_port()
     extra = (f"--no-browser --port={port} --ServerApp.port_retries=0 --ServerApp.ip=127.0.0.1 "
              f"--IdentityProvider.token={TOKEN} --ServerApp.root_dir={tmp_path}")
     log = tmp_path / "lab.log"
@@ -94,29 +55,17 @@ def lab(tmp_path):
         deadline = time.monotonic() + START_SECONDS
         while True:
             if server.poll() is not None:
-                pytest.fail(f"make lab exited with {server.returncode}:\n{_tail(log)}")
+                pytest.fail(f"make lab exited with {server.returncode}:\n{tail(log)}")
             try:
                 _request(base + "/api/status")
                 break
             except (OSError, urllib.error.HTTPError):
                 if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within {START_SECONDS} s:\n{_tail(log)}")
+                    pytest.fail(f"JupyterLab did not answer within {START_SECONDS} s:\n{tail(log)}")
                 time.sleep(0.25)
         yield base, jupyter["runtime"], log
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-        for pid in _kernel_pids(jupyter["runtime"]):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop(server, jupyter["runtime"])
 
 
 async def _run_code(ws_url: str, code: str) -> str:
