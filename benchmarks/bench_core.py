@@ -461,6 +461,18 @@ def case_c(n):
           "configured (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS "
           f"= {os.environ.get('OPENBLAS_NUM_THREADS', '-')} / "
           f"{os.environ.get('OMP_NUM_THREADS', '-')})")
+    # what the gradient cannot go below: dW is an n x n array that has to be written
+    def fill():
+        np.empty((n, n)).fill(1.0)
+
+    t_fill, t_outer = measure(fill), measure(lambda: adlab.outer(d, x))
+    t_torch_outer = None
+    if torch is not None:
+        dt0 = torch.from_numpy(d)
+        t_torch_outer = measure(lambda: torch.outer(dt0, xt0))
+    print(f"  dW = outer(cotangent, x), {n}x{n}: adlab.outer {fmt_time(t_outer)}, "
+          f"torch.outer {fmt_time(t_torch_outer)}; numpy filling a new array of that size "
+          f"{fmt_time(t_fill)} (one core)")
     peers = {p: full_times.get(p) for p in ("autograd", "torch")}
     add_summary("c vector fwd+grad", "adlab eager", full_times["adlab eager"], peers)
     add_summary("c vector fwd+grad", "adlab.value_and_grad", full_times["adlab.value_and_grad"],

@@ -11,11 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--cases", "b"],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--cases", "bc"],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     assert "Baydin" in out.stdout and "adlab" in out.stdout
+    assert "c. vectorised" in out.stdout  # its gradients were checked against closed forms
+    assert "dW = outer(cotangent, x), 200x200: adlab.outer" in out.stdout
 
 
 def test_widget_benchmark_quick_run():
