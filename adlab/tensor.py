@@ -251,8 +251,8 @@ def _keep(g, taken):
     return True
 
 
-def _accumulate_grad(leaf, g, owned=False):
-    """Add cotangent g to ``leaf.grad``; `owned` says g may be kept without a copy."""
+def _accumulate_grad(leaf, g, keep=False):
+    """Add cotangent g to ``leaf.grad``; `keep` says g may be kept without a copy (see _keep)."""
     if isinstance(g, Box):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
@@ -261,7 +261,7 @@ def _accumulate_grad(leaf, g, owned=False):
         g = float(g)
     else:
         dtype = np.result_type(v, float)
-        g = np.asarray(g, dtype=dtype) if owned else np.array(g, dtype=dtype, copy=True)
+        g = np.asarray(g, dtype=dtype) if keep else np.array(g, dtype=dtype, copy=True)
     if leaf.grad is None:
         leaf.grad = Tensor(g)
     else:

@@ -7,6 +7,8 @@ from pathlib import Path
 from adlab.course import execute, kernel_config, page_html
 from adlab.slides import chromium, is_local, remote_resources, vendor
 
+from servers import processes_mentioning
+
 ROOT = Path(__file__).resolve().parents[1]
 
 TYPESET = r"""() => {
@@ -43,10 +45,10 @@ def test_notebooks_run_over_private_sockets_without_warnings(tmp_path, capfd):
     path = tmp_path / "tiny.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import adlab\nprint(adlab.grad(adlab.sin)(0.0))")]), path)
-    before = _kernel_processes()
+    before = set(processes_mentioning("ipykernel_launcher"))
     nb = execute(path)
     assert nb.cells[0].outputs[0]["text"] == "1.0\n"
-    assert _kernel_processes() - before == set()  # the kernel was shut down, not left running
+    assert set(processes_mentioning("ipykernel_launcher")) - before == set()  # the kernel was shut down, not left running
     err = capfd.readouterr().err
     assert "without encryption" not in err and "Kernel is running over TCP" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]
@@ -59,15 +61,3 @@ def test_kernel_config_uses_sockets_only_where_the_address_fits(tmp_path):
     long_folder = tmp_path / ("x" * 100)
     assert "KernelManager" not in kernel_config(str(long_folder))  # TCP, nbclient's default
 
-
-def _kernel_processes():
-    """Process ids of running IPython kernels (Linux /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"ipykernel_launcher" in (entry / "cmdline").read_bytes():
-                    found.add(int(entry.name))
-            except OSError:
-                pass
-    return found
