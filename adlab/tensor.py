@@ -5,16 +5,16 @@ primitive that made it and the arguments it was made from. Level 0 holds the
 eager, PyTorch-like tensors created with `adlab.tensor`; `grad`, `vjp` and
 `jacrev` wrap their inputs in tensors of a fresh level of their own.
 
-`backprop` walks a graph iteratively (no recursion, so chains of a million
-operations are fine), in a deterministic order, and applies each primitive's
-VJP rules from the table.
+`backward_pass` walks a graph iteratively (no recursion, so chains of a
+million operations are fine), in a deterministic order, and applies each
+primitive's VJP rules from the table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import itertools
-import operator
 
 import numpy as np
 
@@ -48,6 +48,7 @@ class Tensor(ArrayMethods):
         self._seq = next(_sequence)  # creation order: a topological order of any graph
         self.requires_grad = requires_grad
         self.grad = None
+        self._ct = None  # the cotangent gathered so far, only during a backward pass
 
     def _primal_value(self):
         return self._value
@@ -123,8 +124,8 @@ class Tensor(ArrayMethods):
                 )
         if retain_graph is None:
             retain_graph = create_graph
-        order = toposort(self, 0)
-        leaves = backward_pass(order, self, seed, 0, unwrap=not create_graph)
+        order = []
+        leaves = backward_pass(self, seed, 0, unwrap=not create_graph, visited=order)
         taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
         for leaf, g in leaves:
             if leaf.requires_grad:
@@ -291,77 +292,73 @@ def _record(top, prim, args, params):
 register(Tensor, _record)
 
 
-def toposort(root, level):
-    """Nodes of `level` that `root` depends on, each after its arguments.
+def backward_pass(root, seed, level, unwrap=True, visited=None):
+    """Propagate cotangent `seed` from `root` back through the graph of `level`.
 
-    Collects the reachable nodes with an explicit stack (no recursion, so
-    chains of a million operations are fine) and sorts them by creation
-    order, which is a topological order; the result depends only on the graph.
-    Raises a RuntimeError naming `retain_graph` if part of the graph was freed
-    by an earlier backward pass.
-    """
-    seen = {id(root): root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        args = node._args
-        if args is None:
-            if node._prim is not None:
-                raise RuntimeError(errors.BACKWARD_TWICE)
-            continue
-        for a in args:
-            if type(a) is Tensor and a._level == level and a.requires_grad and id(a) not in seen:
-                seen[id(a)] = a
-                stack.append(a)
-    return sorted(seen.values(), key=_by_sequence)
-
-
-_by_sequence = operator.attrgetter("_seq")
-
-
-def backward_pass(order, root, seed, level, unwrap=True):
-    """Propagate cotangent `seed` from `root` back through `order`.
+    Walks the nodes that `root` depends on without recursion (chains of a
+    million operations are fine), each after every node that uses it: a heap
+    hands out the waiting node created last, since a node is always created
+    after its arguments. A node joins the heap when its first cotangent
+    arrives and leaves it with the sum of all of them. The order depends only
+    on the graph.
 
     Args:
-        order: nodes as returned by `toposort(root, level)`.
+        root: the output node.
         seed: the cotangent of root (same shape as root's value).
+        level: the level whose nodes are differentiated.
         unwrap: apply the VJP rules to the values one level down (True), or to
             the nodes themselves so that the backward pass is recorded too
             (eager ``create_graph=True``).
+        visited: optional list; every node reached is appended, root first.
     Returns:
-        A list of (leaf, cotangent) pairs, in graph order.
+        A list of (leaf, cotangent) pairs, leaves created first coming first.
+    Raises:
+        RuntimeError naming `retain_graph` if the walk reaches a node whose
+        graph an earlier ``backward()`` freed.
     """
-    for node in order:
-        node._ct = None
     root._ct = seed
+    heap = [(-root._seq, root)]
     leaves = []
-    for node in reversed(order):
-        g = node._ct
-        if g is None:
-            continue
-        node._ct = None
-        prim = node._prim
-        if prim is None:
-            leaves.append((node, g))
-            continue
-        args = node._args
-        if unwrap:
-            vals, ans = node._vals, node._value
-        else:
-            vals, ans = args, node
-        params = node._params
-        i = -1
-        for a in args:
-            i += 1
-            if type(a) is Tensor and a._level == level and a.requires_grad:
-                if params:
-                    c = prim.vjp[i](g, ans, *vals, **params)
-                else:
-                    c = prim.vjp[i](g, ans, *vals)
-                if type(c) is not float:
-                    c = unbroadcast(c, shape_of(a._value))
-                old = a._ct
-                a._ct = c if old is None else old + c
+    pop, push = heapq.heappop, heapq.heappush
+    try:
+        while heap:
+            node = pop(heap)[1]
+            g = node._ct
+            node._ct = None
+            if visited is not None:
+                visited.append(node)
+            prim = node._prim
+            if prim is None:
+                leaves.append((node, g))
+                continue
+            args = node._args
+            if args is None:
+                raise RuntimeError(errors.BACKWARD_TWICE)
+            if unwrap:
+                vals, ans = node._vals, node._value
+            else:
+                vals, ans = args, node
+            params = node._params
+            i = -1
+            for a in args:
+                i += 1
+                if type(a) is Tensor and a._level == level and a.requires_grad:
+                    if params:
+                        c = prim.vjp[i](g, ans, *vals, **params)
+                    else:
+                        c = prim.vjp[i](g, ans, *vals)
+                    if type(c) is not float:
+                        c = unbroadcast(c, shape_of(a._value))
+                    old = a._ct
+                    if old is None:
+                        a._ct = c
+                        push(heap, (-a._seq, a))
+                    else:
+                        a._ct = old + c
+    except BaseException:
+        for _, node in heap:  # leave no cotangent behind for the next pass
+            node._ct = None
+        raise
     leaves.reverse()
     return leaves
 
@@ -397,6 +394,10 @@ def tensor(data, requires_grad=False, dtype=None):
     Returns:
         A `Tensor`.
     """
+    if type(data) is float and dtype is None:  # a Python float needs no checking
+        t = Tensor(data)
+        t.requires_grad = bool(requires_grad)
+        return t
     value = errors.check_data(raw(data) if isinstance(data, Box) else data, "tensor", dtype)
     t = Tensor(value)
     if requires_grad:

@@ -2,7 +2,7 @@
 
 Each call takes a fresh level, so transforms nest to any order
 (``grad(grad(grad(f)))``, ``jacfwd(jacrev(f))``). Reverse-mode transforms wrap
-their inputs in level-tagged `Tensor` nodes and run `backprop`; forward-mode
+their inputs in level-tagged `Tensor` nodes and run `backward_pass`; forward-mode
 transforms wrap them in `Dual` boxes. Results come back as plain numpy values
 when the inputs were plain values, and as tensors when they were tensors.
 """
@@ -18,7 +18,7 @@ from . import errors
 from ._dispatch import Box, new_level, raw, shape_of
 from .forward import Dual
 from .primitives import index_add, reshape, transpose
-from .tensor import Tensor, backward_pass, toposort
+from .tensor import Tensor, backward_pass
 
 
 def _argnums(argnums, nargs, where):
@@ -115,7 +115,6 @@ def vjp(f, *primals):
     level, leaves, out = _reverse(f, primals, nums, "vjp")
     tracked = type(out) is Tensor and out._level == level
     out_value = out._value if tracked else out
-    order = toposort(out, level) if tracked else []
 
     def vjp_fn(cotangent):
         ct = raw(cotangent) if isinstance(cotangent, Tensor) and cotangent._level == 0 else cotangent
@@ -124,7 +123,7 @@ def vjp(f, *primals):
                 f"vjp: the cotangent has shape {shape_of(ct)} but the output has shape "
                 f"{shape_of(out_value)}; pass one of the output's shape."
             )
-        found = dict((id(leaf), g) for leaf, g in backward_pass(order, out, ct, level)) if tracked else {}
+        found = dict((id(leaf), g) for leaf, g in backward_pass(out, ct, level)) if tracked else {}
         return tuple(
             _like(found[id(leaf)] if id(leaf) in found else _zeros_like(p), p)
             for leaf, p in zip(leaves, primals)
@@ -160,8 +159,7 @@ def value_and_grad(f, argnums=0):
             )
         found = {}
         if tracked:
-            order = toposort(out, level)
-            found = dict((id(leaf), g) for leaf, g in backward_pass(order, out, 1.0, level))
+            found = dict((id(leaf), g) for leaf, g in backward_pass(out, 1.0, level))
         grads = []
         for leaf, i in zip(leaves, nums):
             g = found.get(id(leaf))
@@ -281,11 +279,10 @@ def jacrev(f, argnums=0):
         tracked = type(out) is Tensor and out._level == level
         out_value = out._value if tracked else out
         out_shape = shape_of(out_value)
-        order = toposort(out, level) if tracked else []
         rows = {id(leaf): [] for leaf in leaves}
         for j in range(int(np.prod(out_shape))):
             found = dict((id(leaf), g) for leaf, g in
-                         backward_pass(order, out, _unit(out_shape, j), level)) if tracked else {}
+                         backward_pass(out, _unit(out_shape, j), level)) if tracked else {}
             for leaf, i in zip(leaves, nums):
                 rows[id(leaf)].append(found[id(leaf)] if id(leaf) in found
                                       else _zeros_like(args[i]))

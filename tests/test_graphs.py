@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import adlab
-from adlab.tensor import toposort
+from adlab.tensor import backward_pass
 
 from oracles import central_grad
 
@@ -52,21 +52,43 @@ def test_random_programs_against_central_differences(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_topological_order_puts_arguments_first(seed):
+def test_backward_pass_visits_each_node_after_its_users(seed):
     f = random_program(seed, n_ops=40)
     x = adlab.tensor(np.random.default_rng(seed).uniform(-1, 1, 3), requires_grad=True)
     y = f(x)
-    order = toposort(y, 0)
+    order = []
+    leaves = backward_pass(y, np.ones(y.shape), 0, visited=order)
     position = {id(n): k for k, n in enumerate(order)}
     assert len(position) == len(order)  # each node once
+    assert order[0] is y and order[-1] is x
+    assert [leaf for leaf, _ in leaves] == [x]
+    for node in order:
+        assert node._ct is None  # no cotangent left behind
+        for a in node._args or ():
+            if isinstance(a, adlab.Tensor) and a.requires_grad:
+                assert position[id(a)] > position[id(node)]
+    # every node that y depends on is reached
+    users = {id(n) for n in order}
     for node in order:
         for a in node._args or ():
             if isinstance(a, adlab.Tensor) and a.requires_grad:
-                assert position[id(a)] < position[id(node)]
-    assert order[-1] is y
+                assert id(a) in users
     # deterministic: the same program gives the same sequence of operations
-    again = toposort(f(x), 0)
+    again = []
+    y2 = f(x)
+    backward_pass(y2, np.ones(y2.shape), 0, visited=again)
     assert [n.grad_fn for n in again] == [n.grad_fn for n in order]
+
+
+def test_backward_pass_leaves_no_cotangent_behind_after_an_error():
+    x = adlab.tensor(2.0, requires_grad=True)
+    a, b = x * 3.0, x * 4.0
+    y = a + b
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        b._args = None  # as if an earlier backward had freed this part
+        y.backward()
+    assert a._ct is None and b._ct is None and x._ct is None
+    assert x.grad is None
 
 
 def test_chain_of_a_million_operations():
