@@ -62,6 +62,13 @@ def _keepdims_shape(shape, axis):
     return tuple(1 if i in axes else d for i, d in enumerate(shape))
 
 
+def _spread(g, x, axis, keepdims):
+    """Cotangent g of a reduction of x over `axis`, spread back over x's shape."""
+    if axis is not None and not keepdims:  # put back the reduced axes, as length 1
+        g = reshape(g, _keepdims_shape(shape_of(x), axis))
+    return broadcast_to(g, shape_of(x))
+
+
 def _swap_last(x):
     n = len(shape_of(x))
     return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
@@ -294,16 +301,14 @@ SUM = defprim(
     "sum", "Σ", "sum({0})", "\\sum {0}",
     lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
     jvp=(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
-        reshape(g, _keepdims_shape(shape_of(x), axis)), shape_of(x)),))
+    vjp=(lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),))
 
 # d mean(x) = mean(dx)
 MEAN = defprim(
     "mean", "mean", "mean({0})", "\\operatorname{{mean}} {0}",
     lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     jvp=(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
-        reshape(g, _keepdims_shape(shape_of(x), axis)), shape_of(x))
+    vjp=(lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims)
         * (_count(shape_of(ans)) / _count(shape_of(x))),))
 
 # d <x, y> = <dx, y> + <x, dy>

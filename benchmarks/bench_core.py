@@ -365,6 +365,9 @@ def case_b():
 # -- case c: vectorised --------------------------------------------------------
 
 
+HAND = "numpy by hand (no AD)"
+
+
 def case_c(n):
     print(f"\nc. vectorised sum(tanh(W @ x + b) ** 2), W {n}x{n} float64: forward alone, "
           "and forward + gradient wrt W and b")
@@ -401,6 +404,23 @@ def case_c(n):
 
     impls["adlab eager"] = (adlab_fwd, adlab_eager)
     impls["adlab.value_and_grad"] = (adlab_fwd, adlab_functional)
+
+    # The floor for any library built on numpy: the same forward pass and the
+    # gradient formulas written out by hand, dW with numpy's fastest outer product.
+    def hand_fwd():
+        return np.sum(np.tanh(W @ x + b) ** 2)
+
+    def hand_full():
+        h = np.tanh(W @ x + b)
+        gz = 2.0 * h * (1.0 - h * h)
+        old = np.setbufsize(16)  # see adlab.primitives._outer_impl
+        try:
+            gW = np.multiply(gz[:, None], x)
+        finally:
+            np.setbufsize(old)
+        return np.sum(h * h), gW, gz
+
+    impls[HAND] = (hand_fwd, hand_full)
 
     if autograd is not None:
         def f_ag(W_, x_, b_):
@@ -473,6 +493,10 @@ def case_c(n):
     print(f"  dW = outer(cotangent, x), {n}x{n}: adlab.outer {fmt_time(t_outer)}, "
           f"torch.outer {fmt_time(t_torch_outer)}; numpy filling a new array of that size "
           f"{fmt_time(t_fill)} (one core)")
+    floor = (f"fwd + grad / torch = {fmt_ratio(full_times[HAND], tt_g)}, the floor for a "
+             "library on numpy here; " if tt_g is not None else "")
+    print(f"  {HAND}: {floor}adlab eager / numpy by hand = "
+          f"{fmt_ratio(full_times['adlab eager'], full_times[HAND])}")
     peers = {p: full_times.get(p) for p in ("autograd", "torch")}
     add_summary("c vector fwd+grad", "adlab eager", full_times["adlab eager"], peers)
     add_summary("c vector fwd+grad", "adlab.value_and_grad", full_times["adlab.value_and_grad"],

@@ -18,6 +18,7 @@ def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     assert "Baydin" in out.stdout and "adlab" in out.stdout
     assert "c. vectorised" in out.stdout  # its gradients were checked against closed forms
     assert "dW = outer(cotangent, x), 200x200: adlab.outer" in out.stdout
+    assert "numpy by hand (no AD)" in out.stdout  # the floor row, checked like the others
 
 
 def test_widget_benchmark_quick_run():
