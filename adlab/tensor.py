@@ -286,7 +286,7 @@ def _record(top, prim, args, params):
     value = apply(prim, vals, params) if boxed else evaluate(prim, vals, params)
     if not tracked or (level == 0 and not grad_mode.enabled):
         return Tensor(value, level=level)
-    return Tensor(value, prim, args, params, level, True, vals)
+    return Tensor(value, prim, args, params, level, True, tuple(vals))
 
 
 register(Tensor, _record)
