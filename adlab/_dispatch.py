@@ -155,6 +155,8 @@ def raw(x):
 def shape_of(x) -> tuple:
     """Shape of a plain value or a box (``()`` for Python scalars)."""
     t = type(x)
+    if t is np.ndarray:
+        return x.shape
     if t is float or t is int or t is bool:
         return ()
     if isinstance(x, Box):

@@ -93,7 +93,7 @@ class AdlabValueError(ValueError):
 
 def check_float(value, where: str, what: str = "the input") -> None:
     """Raise TypeError unless `value` is floating point (only floats have derivatives)."""
-    if type(value) is float:
+    if type(value) is float or (type(value) is np.ndarray and value.dtype.kind in "fc"):
         return
     kind = np.result_type(value).kind if _is_numeric(value) else None
     if kind in ("f", "c"):
@@ -129,8 +129,10 @@ def check_data(data, where: str, dtype=None):
             f"numbers in a rectangular nested list or a numpy array."
         ) from exc
     if arr.dtype.kind not in _NUMERIC_KINDS:
+        what = _describe(data) if isinstance(data, np.ndarray) else \
+            f"{_describe(data)} with dtype {arr.dtype}"
         raise AdlabTypeError(
-            f"{where}: data is {_describe(data)} with dtype {arr.dtype}; give numbers, e.g. "
+            f"{where}: data is {what}; give numbers, e.g. "
             f"adlab.tensor([1.0, 2.0])."
         )
     if arr.ndim == 0 and dtype is None and arr.dtype.kind == "f" and arr.dtype.itemsize == 8:

@@ -61,6 +61,15 @@ def test_tensor_rejects_non_numbers(data):
         adlab.tensor(data)
 
 
+def test_tensor_error_names_the_dtype_once():
+    with pytest.raises(TypeError) as info:
+        adlab.tensor(np.array(["a", "b"]))
+    assert str(info.value) == ("tensor: data is array of shape (2,) and dtype <U1; give numbers, "
+                               "e.g. adlab.tensor([1.0, 2.0]).")
+    with pytest.raises(TypeError, match=r"list \['a'\] with dtype <U1; give numbers"):
+        adlab.tensor(["a"])
+
+
 def test_shape_mismatch_names_shapes_and_fix(x):
     with pytest.raises(ValueError) as info:
         x + adlab.tensor([1.0, 2.0])
