@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import operator
 
 import numpy as np
 
@@ -299,8 +300,9 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
     million operations are fine), each after every node that uses it: a heap
     hands out the waiting node created last, since a node is always created
     after its arguments. A node joins the heap when its first cotangent
-    arrives and leaves it with the sum of all of them. The order depends only
-    on the graph.
+    arrives and leaves it with the sum of all of them. Leaves have no rules
+    to run, so they only gather their cotangents, outside the heap. The order
+    depends only on the graph.
 
     Args:
         root: the output node.
@@ -309,7 +311,8 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
         unwrap: apply the VJP rules to the values one level down (True), or to
             the nodes themselves so that the backward pass is recorded too
             (eager ``create_graph=True``).
-        visited: optional list; every node reached is appended, root first.
+        visited: optional list; every node reached is appended, each after
+            the nodes that use it (root first, leaves last).
     Returns:
         A list of (leaf, cotangent) pairs, leaves created first coming first.
     Raises:
@@ -317,8 +320,11 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
         graph an earlier ``backward()`` freed.
     """
     root._ct = seed
-    heap = [(-root._seq, root)]
-    leaves = []
+    heap, leaves = [], []
+    if root._prim is None:
+        leaves.append(root)
+    else:
+        heap.append((-root._seq, root))
     pop, push = heapq.heappop, heapq.heappush
     try:
         while heap:
@@ -327,13 +333,10 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
             node._ct = None
             if visited is not None:
                 visited.append(node)
-            prim = node._prim
-            if prim is None:
-                leaves.append((node, g))
-                continue
             args = node._args
             if args is None:
                 raise RuntimeError(errors.BACKWARD_TWICE)
+            prim = node._prim
             if unwrap:
                 vals, ans = node._vals, node._value
             else:
@@ -350,17 +353,31 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
                     if type(c) is not float:
                         c = unbroadcast(c, shape_of(a._value))
                     old = a._ct
-                    if old is None:
-                        a._ct = c
-                        push(heap, (-a._seq, a))
-                    else:
+                    if old is not None:
                         a._ct = old + c
+                    else:
+                        a._ct = c
+                        if a._prim is None:
+                            leaves.append(a)
+                        else:
+                            push(heap, (-a._seq, a))
     except BaseException:
         for _, node in heap:  # leave no cotangent behind for the next pass
             node._ct = None
+        for leaf in leaves:
+            leaf._ct = None
         raise
-    leaves.reverse()
-    return leaves
+    leaves.sort(key=_by_sequence)
+    if visited is not None:
+        visited.extend(reversed(leaves))
+    found = []
+    for leaf in leaves:
+        found.append((leaf, leaf._ct))
+        leaf._ct = None
+    return found
+
+
+_by_sequence = operator.attrgetter("_seq")
 
 
 class no_grad(contextlib.ContextDecorator):

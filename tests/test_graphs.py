@@ -83,7 +83,7 @@ def test_backward_pass_visits_each_node_after_its_users(seed):
 def test_backward_pass_leaves_no_cotangent_behind_after_an_error():
     x = adlab.tensor(2.0, requires_grad=True)
     a, b = x * 3.0, x * 4.0
-    y = a + b
+    y = a + b + x  # x gets its first cotangent from y, before the walk fails at b
     with pytest.raises(RuntimeError, match="retain_graph"):
         b._args = None  # as if an earlier backward had freed this part
         y.backward()
