@@ -123,7 +123,7 @@ def vjp(f, *primals):
                 f"vjp: the cotangent has shape {shape_of(ct)} but the output has shape "
                 f"{shape_of(out_value)}; pass one of the output's shape."
             )
-        found = dict((id(leaf), g) for leaf, g in backward_pass(out, ct, level)) if tracked else {}
+        found = {id(leaf): g for leaf, g in backward_pass(out, ct, level)} if tracked else {}
         return tuple(
             _like(found[id(leaf)] if id(leaf) in found else _zeros_like(p), p)
             for leaf, p in zip(leaves, primals)
@@ -159,7 +159,7 @@ def value_and_grad(f, argnums=0):
             )
         found = {}
         if tracked:
-            found = dict((id(leaf), g) for leaf, g in backward_pass(out, 1.0, level))
+            found = {id(leaf): g for leaf, g in backward_pass(out, 1.0, level)}
         grads = []
         for leaf, i in zip(leaves, nums):
             g = found.get(id(leaf))
@@ -281,8 +281,8 @@ def jacrev(f, argnums=0):
         out_shape = shape_of(out_value)
         rows = {id(leaf): [] for leaf in leaves}
         for j in range(int(np.prod(out_shape))):
-            found = dict((id(leaf), g) for leaf, g in
-                         backward_pass(out, _unit(out_shape, j), level)) if tracked else {}
+            found = {id(leaf): g for leaf, g in
+                     backward_pass(out, _unit(out_shape, j), level)} if tracked else {}
             for leaf, i in zip(leaves, nums):
                 rows[id(leaf)].append(found[id(leaf)] if id(leaf) in found
                                       else _zeros_like(args[i]))
