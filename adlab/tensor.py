@@ -13,6 +13,7 @@ primitive's VJP rules from the table.
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import itertools
 import operator
@@ -126,16 +127,22 @@ class Tensor(ArrayMethods):
         if retain_graph is None:
             retain_graph = create_graph
         order = []
-        leaves = backward_pass(self, seed, 0, unwrap=not create_graph, visited=order)
-        taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
-        for leaf, g in leaves:
-            if leaf.requires_grad:
-                keep = False
-                if type(g) is np.ndarray:
-                    if taken is None:
-                        taken = _graph_arrays(order, seed)
-                    keep = _keep(g, taken)
-                _accumulate_grad(leaf, g, keep)
+        collecting = gc.isenabled()
+        gc.disable()  # as in backward_pass, until the leaves have their .grad
+        try:
+            leaves = _walk(self, seed, 0, not create_graph, order)
+            taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
+            for leaf, g in leaves:
+                if leaf.requires_grad:
+                    keep = False
+                    if type(g) is np.ndarray:
+                        if taken is None:
+                            taken = _graph_arrays(order, seed)
+                        keep = _keep(g, taken)
+                    _accumulate_grad(leaf, g, keep)
+        finally:
+            if collecting:
+                gc.enable()
         if not retain_graph:
             for node in order:
                 if node._prim is not None:
@@ -302,7 +309,9 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
     after its arguments. A node joins the heap when its first cotangent
     arrives and leaves it with the sum of all of them. Leaves have no rules
     to run, so they only gather their cotangents, outside the heap. The order
-    depends only on the graph.
+    depends only on the graph. Python's cyclic garbage collector is paused
+    meanwhile: a graph of Tensor nodes holds no reference cycles, and left on,
+    the collector traverses the whole live graph again and again.
 
     Args:
         root: the output node.
@@ -319,6 +328,17 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
         RuntimeError naming `retain_graph` if the walk reaches a node whose
         graph an earlier ``backward()`` freed.
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _walk(root, seed, level, unwrap, visited)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _walk(root, seed, level, unwrap, visited):
+    """The walk of `backward_pass`, with the collector already paused."""
     root._ct = seed
     heap, leaves = [], []
     if root._prim is None:

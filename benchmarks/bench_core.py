@@ -21,6 +21,8 @@ Cases
   d. deep chain: 10^6 scalar ops (x * 1.0000001 + 0.0, repeated) through
      backward; time per op, and Python memory per recorded op measured with
      tracemalloc (in a separate, untimed run).
+  e. wide graph: y = x_0 * x_0 + x_1 * x_1 + ... over 10^5 scalar leaves,
+     added in pairs (a tree of depth 17), forward and backward; time per leaf.
 
 Method: time.perf_counter; each measurement is run once to warm up, then
 repeated (7 times, 3 with --quick), each repeat looping the call enough times
@@ -653,6 +655,72 @@ def case_d(n):
     return failed
 
 
+# -- case e: wide graph -------------------------------------------------------
+
+
+def sum_of_squares(xs):
+    """x_0 * x_0 + x_1 * x_1 + ..., added in pairs: a tree of depth log2 n."""
+    terms = [x * x for x in xs]
+    while len(terms) > 1:
+        pairs = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)]
+        if len(terms) % 2:
+            pairs.append(terms[-1])
+        terms = pairs
+    return terms[0]
+
+
+def case_e(n):
+    print(f"\ne. wide graph: y = sum of x_i * x_i over {n:,} scalar leaves, added in pairs "
+          "(depth log2 n); forward + backward, time per leaf")
+    points = [0.5 + i / n for i in range(n)]
+    ref = [2.0 * p for p in points]
+    runs = {}
+
+    def adlab_eager():
+        xs = [adlab.tensor(p, requires_grad=True) for p in points]
+        sum_of_squares(xs).backward()
+        return [x.grad for x in xs]
+
+    runs["adlab eager"] = adlab_eager
+    if MgValue is not None:
+        def micrograd_run():
+            xs = [MgValue(p) for p in points]
+            sum_of_squares(xs).backward()
+            return [x.grad for x in xs]
+        runs["micrograd"] = micrograd_run
+    if torch is not None:
+        def torch_run():
+            xs = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in points]
+            sum_of_squares(xs).backward()
+            return [x.grad for x in xs]
+        runs["torch"] = torch_run
+
+    results = {}
+    for name, fn in runs.items():
+        gc.collect()
+        t0 = time.perf_counter()
+        try:
+            grads = fn()
+        except RecursionError:
+            results[name] = None
+            continue
+        t_first = time.perf_counter() - t0
+        check(f"case e, {name}", [to_float(g) for g in grads], ref, rtol=1e-12)
+        if name.startswith("adlab"):
+            results[name] = measure(fn, repeat=Settings.repeat_deep, warmup=False) / n
+        else:
+            results[name] = t_first / n  # one run each, as in case d
+    te = results.get("adlab eager")
+    rows = [[name, "RecursionError" if t is None else fmt_time(t * n), fmt_time(t),
+             fmt_ratio(te, t)] for name, t in results.items()]
+    print_table(["implementation", "total", "per leaf", "adlab eager / it"], rows)
+    print("  adlab: median of repeated runs; peers: one run each. adlab.grad and autograd "
+          "are left out: they take the\n  points as one argument (an array, a list), each x_i "
+          "is an entry of it, and the cotangent of each entry\n  is a whole array or list of "
+          "n numbers, so the time grows as n^2.")
+    add_summary("e wide graph", "adlab eager", te, {p: results.get(p) for p in PEERS})
+
+
 # -- profile -------------------------------------------------------------------
 
 
@@ -727,7 +795,8 @@ def summary():
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
-    ap.add_argument("--cases", default="abcd", help="which cases to run, e.g. 'ab' (default abcd)")
+    ap.add_argument("--cases", default="abcde",
+                    help="which cases to run, e.g. 'ab' (default abcde)")
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile adlab's scalar eager and grad paths")
     ap.add_argument("--default-malloc", action="store_true",
@@ -736,9 +805,9 @@ def main(argv=None):
 
     if args.quick:
         Settings.repeat, Settings.repeat_deep, Settings.min_time = 3, 1, 0.03
-        n_chain, n_vec, n_deep = 200, 200, 20_000
+        n_chain, n_vec, n_deep, n_wide = 200, 200, 20_000, 2_000
     else:
-        n_chain, n_vec, n_deep = 200, 1000, 1_000_000
+        n_chain, n_vec, n_deep, n_wide = 200, 1000, 1_000_000, 100_000
 
     malloc_line = "malloc: platform default" if args.default_malloc else steady_malloc()
     gc.collect()
@@ -754,6 +823,8 @@ def main(argv=None):
         case_c(n_vec)
     if "d" in args.cases:
         failed = case_d(n_deep)
+    if "e" in args.cases:
+        case_e(n_wide)
     if SUMMARY and len(SKIPPED) < len(PEERS):
         summary()
     if args.profile:

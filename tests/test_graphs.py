@@ -126,3 +126,25 @@ def test_memory_per_recorded_node_is_small():
     per_node = (after - before) / n
     assert per_node < 1024, per_node
     y.backward()
+
+
+def test_backward_pauses_the_garbage_collector_and_restores_it():
+    import gc
+
+    x = adlab.tensor(2.0, requires_grad=True)
+    y = x * x
+    assert gc.isenabled()
+    y.backward()
+    assert gc.isenabled() and x.grad.item() == 4.0
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()  # the error leaves the collector on
+    assert gc.isenabled()
+    assert adlab.grad(lambda t: t * t * t)(2.0) == 12.0
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a collector switched off by the caller stays off
+        z = adlab.tensor(3.0, requires_grad=True)
+        (z * z).backward()
+        assert not gc.isenabled() and z.grad.item() == 6.0
+    finally:
+        gc.enable()
