@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--cases", "bc"],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--cases", "bce"],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
@@ -19,6 +19,7 @@ def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     assert "c. vectorised" in out.stdout  # its gradients were checked against closed forms
     assert "dW = outer(cotangent, x), 200x200: adlab.outer" in out.stdout
     assert "numpy by hand (no AD)" in out.stdout  # the floor row, checked like the others
+    assert "e. wide graph" in out.stdout  # its gradients were checked against 2 x_i
 
 
 def test_widget_benchmark_quick_run():
