@@ -515,6 +515,32 @@ def deep_chain(y, n):
     return y
 
 
+def time_graph_runs(runs, n, check_result):
+    """Run each implementation of a large-graph case once, check it, and time it.
+
+    `check_result(name, value)` checks what a run returned. A peer's time is
+    its one run (peers take up to 30 s on these graphs); adlab's is the median
+    of `Settings.repeat_deep` more runs, the first having been the warm-up.
+    Returns {name: seconds per unit of n, or None after a RecursionError}.
+    """
+    results = {}
+    for name, fn in runs.items():
+        gc.collect()
+        t0 = time.perf_counter()
+        try:
+            value = fn()
+        except RecursionError:
+            results[name] = None
+            continue
+        t_first = time.perf_counter() - t0
+        check_result(name, value)
+        if name.startswith("adlab"):
+            results[name] = measure(fn, repeat=Settings.repeat_deep, warmup=False) / n
+        else:
+            results[name] = t_first / n
+    return results
+
+
 def case_d(n):
     print(f"\nd. deep chain: {n:,} scalar ops (x * 1.0000001 + 0.0), forward + backward")
     ref = 1.0000001 ** (n // 2)
@@ -547,25 +573,9 @@ def case_d(n):
         return runs
 
     runs = make_runs(n)
-    results = {}
-    failed = []
-    for name, fn in runs.items():
-        gc.collect()
-        t0 = time.perf_counter()
-        try:
-            value = fn()
-        except RecursionError:
-            results[name] = None
-            if name.startswith("adlab"):
-                failed.append(name)
-            continue
-        t_first = time.perf_counter() - t0
-        check(f"case d, {name}", to_float(value), ref, rtol=1e-6)
-        if name.startswith("adlab"):
-            # the first run was the warm-up
-            results[name] = measure(fn, repeat=Settings.repeat_deep, warmup=False) / n
-        else:
-            results[name] = t_first / n  # one run: peers take up to 30 s here
+    results = time_graph_runs(
+        runs, n, lambda name, value: check(f"case d, {name}", to_float(value), ref, rtol=1e-6))
+    failed = [name for name, t in results.items() if t is None and name.startswith("adlab")]
 
     # The same adlab eager run with the cyclic garbage collector off: the
     # difference is the collector walking the live graph again and again.
@@ -695,21 +705,9 @@ def case_e(n):
             return [x.grad for x in xs]
         runs["torch"] = torch_run
 
-    results = {}
-    for name, fn in runs.items():
-        gc.collect()
-        t0 = time.perf_counter()
-        try:
-            grads = fn()
-        except RecursionError:
-            results[name] = None
-            continue
-        t_first = time.perf_counter() - t0
-        check(f"case e, {name}", [to_float(g) for g in grads], ref, rtol=1e-12)
-        if name.startswith("adlab"):
-            results[name] = measure(fn, repeat=Settings.repeat_deep, warmup=False) / n
-        else:
-            results[name] = t_first / n  # one run each, as in case d
+    results = time_graph_runs(
+        runs, n, lambda name, grads: check(f"case e, {name}", [to_float(g) for g in grads], ref,
+                                           rtol=1e-12))
     te = results.get("adlab eager")
     rows = [[name, "RecursionError" if t is None else fmt_time(t * n), fmt_time(t),
              fmt_ratio(te, t)] for name, t in results.items()]
