@@ -52,6 +52,27 @@ def test_random_programs_against_central_differences(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
+def test_double_backward_on_random_programs_gives_hessian_vector_products(seed):
+    # backward(create_graph=True) records the walk itself, with tensors as cotangents;
+    # a second backward of <grad, v> is then H v, against two independent oracles.
+    f = random_program(seed)
+    x0 = np.random.default_rng(200 + seed).uniform(-1, 1, 3)
+    v = np.array([0.3, -1.1, 0.7])
+    x = adlab.tensor(x0, requires_grad=True)
+    f(x).backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    x.grad = None
+    (g * adlab.tensor(v)).sum().backward()
+    hv = x.grad.numpy()
+    H = adlab.hessian(f)(x0)  # forward over reverse, through the transforms
+    np.testing.assert_allclose(hv, H @ v, rtol=1e-10, atol=1e-12)
+    grad = adlab.grad(f)
+    fd = (grad(x0 + 1e-5 * v) - grad(x0 - 1e-5 * v)) / 2e-5  # central differences of the gradient
+    np.testing.assert_allclose(hv, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
 def test_backward_pass_visits_each_node_after_its_users(seed):
     f = random_program(seed, n_ops=40)
     x = adlab.tensor(np.random.default_rng(seed).uniform(-1, 1, 3), requires_grad=True)
