@@ -112,13 +112,13 @@ def check_float(value, where: str, what: str = "the input") -> None:
 
 def check_data(data, where: str, dtype=None):
     """Validate and normalise data for a tensor: a Python float or a numeric ndarray."""
+    if dtype is None and type(data) in (float, int):  # bools are not ints here: type() is exact
+        return data
     if isinstance(data, bool) or data is None or isinstance(data, str):
         raise AdlabTypeError(
             f"{where}: data is {_describe(data)}; give a number, a list of numbers or a "
             f"numpy array, e.g. adlab.tensor([1.0, 2.0])."
         )
-    if dtype is None and type(data) in (float, int):
-        return data
     if dtype is None and isinstance(data, np.floating) and np.ndim(data) == 0:
         return float(data)
     try:

@@ -127,22 +127,7 @@ class Tensor(ArrayMethods):
         if retain_graph is None:
             retain_graph = create_graph
         order = []
-        collecting = gc.isenabled()
-        gc.disable()  # as in backward_pass, until the leaves have their .grad
-        try:
-            leaves = _walk(self, seed, 0, not create_graph, order)
-            taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
-            for leaf, g in leaves:
-                if leaf.requires_grad:
-                    keep = False
-                    if type(g) is np.ndarray:
-                        if taken is None:
-                            taken = _graph_arrays(order, seed)
-                        keep = _keep(g, taken)
-                    _accumulate_grad(leaf, g, keep)
-        finally:
-            if collecting:
-                gc.enable()
+        without_collector(_fill_grads, self, seed, not create_graph, order)
         if not retain_graph:
             for node in order:
                 if node._prim is not None:
@@ -237,6 +222,23 @@ def _check_in_place(t, name):
         )
 
 
+def _fill_grads(root, seed, unwrap, order):
+    """Walk back from eager `root` and add each leaf's cotangent to its ``.grad``.
+
+    `order` receives the nodes walked (see `backward_pass`).
+    """
+    leaves = _walk(root, seed, 0, unwrap, order)
+    taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
+    for leaf, g in leaves:
+        if leaf.requires_grad:
+            keep = False
+            if type(g) is np.ndarray:
+                if taken is None:
+                    taken = _graph_arrays(order, seed)
+                keep = _keep(g, taken)
+            _accumulate_grad(leaf, g, keep)
+
+
 def _graph_arrays(order, seed):
     """Ids of the arrays no leaf may keep as its .grad: the caller's seed and the graph's values."""
     ids = {id(node._value) for node in order}
@@ -300,6 +302,24 @@ def _record(top, prim, args, params):
 register(Tensor, _record)
 
 
+def without_collector(fn, *args):
+    """Call fn(*args) with Python's cyclic garbage collector paused; return its result.
+
+    Graphs of Tensor nodes hold no reference cycles, so the collector has
+    nothing to find in them; left on while a graph is recorded or walked, it
+    traverses the whole live graph again and again (about half the time of a
+    10^6-op chain). It is switched back on afterwards, also after an error,
+    unless it was off before.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def backward_pass(root, seed, level, unwrap=True, visited=None):
     """Propagate cotangent `seed` from `root` back through the graph of `level`.
 
@@ -309,9 +329,8 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
     after its arguments. A node joins the heap when its first cotangent
     arrives and leaves it with the sum of all of them. Leaves have no rules
     to run, so they only gather their cotangents, outside the heap. The order
-    depends only on the graph. Python's cyclic garbage collector is paused
-    meanwhile: a graph of Tensor nodes holds no reference cycles, and left on,
-    the collector traverses the whole live graph again and again.
+    depends only on the graph. The garbage collector is paused meanwhile
+    (see `without_collector`).
 
     Args:
         root: the output node.
@@ -328,13 +347,7 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
         RuntimeError naming `retain_graph` if the walk reaches a node whose
         graph an earlier ``backward()`` freed.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _walk(root, seed, level, unwrap, visited)
-    finally:
-        if collecting:
-            gc.enable()
+    return without_collector(_walk, root, seed, level, unwrap, visited)
 
 
 def _walk(root, seed, level, unwrap, visited):
@@ -431,10 +444,6 @@ def tensor(data, requires_grad=False, dtype=None):
     Returns:
         A `Tensor`.
     """
-    if type(data) is float and dtype is None:  # a Python float needs no checking
-        t = Tensor(data)
-        t.requires_grad = bool(requires_grad)
-        return t
     value = errors.check_data(raw(data) if isinstance(data, Box) else data, "tensor", dtype)
     t = Tensor(value)
     if requires_grad:

@@ -408,19 +408,17 @@ def case_c(n):
     impls["adlab.value_and_grad"] = (adlab_fwd, adlab_functional)
 
     # The floor for any library built on numpy: the same forward pass and the
-    # gradient formulas written out by hand, dW with numpy's fastest outer product.
+    # gradient formulas written out by hand, dW with the numpy function behind
+    # adlab's outer primitive (the fastest outer product found for numpy).
+    outer_numpy = adlab.PRIMITIVES["outer"].impl
+
     def hand_fwd():
         return np.sum(np.tanh(W @ x + b) ** 2)
 
     def hand_full():
         h = np.tanh(W @ x + b)
         gz = 2.0 * h * (1.0 - h * h)
-        old = np.setbufsize(16)  # see adlab.primitives._outer_impl
-        try:
-            gW = np.multiply(gz[:, None], x)
-        finally:
-            np.setbufsize(old)
-        return np.sum(h * h), gW, gz
+        return np.sum(h * h), outer_numpy(gz, x), gz
 
     impls[HAND] = (hand_fwd, hand_full)
 

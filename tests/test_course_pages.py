@@ -48,7 +48,8 @@ def test_notebooks_run_over_private_sockets_without_warnings(tmp_path, capfd):
     before = set(processes_mentioning("ipykernel_launcher"))
     nb = execute(path)
     assert nb.cells[0].outputs[0]["text"] == "1.0\n"
-    assert set(processes_mentioning("ipykernel_launcher")) - before == set()  # the kernel was shut down, not left running
+    # the kernel was shut down, not left running
+    assert set(processes_mentioning("ipykernel_launcher")) - before == set()
     err = capfd.readouterr().err
     assert "without encryption" not in err and "Kernel is running over TCP" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]

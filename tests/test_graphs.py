@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import tracemalloc
 
@@ -150,8 +151,6 @@ def test_memory_per_recorded_node_is_small():
 
 
 def test_backward_pauses_the_garbage_collector_and_restores_it():
-    import gc
-
     x = adlab.tensor(2.0, requires_grad=True)
     y = x * x
     assert gc.isenabled()
