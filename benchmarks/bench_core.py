@@ -24,10 +24,11 @@ Cases
   e. wide graph: y = x_0 * x_0 + x_1 * x_1 + ... over 10^5 scalar leaves,
      added in pairs (a tree of depth 17), forward and backward; time per leaf.
 
-Method: time.perf_counter; each measurement is run once to warm up, then
-repeated (7 times, 3 with --quick), each repeat looping the call enough times
-to last about 0.2 s; the median of the repeats is reported. Case d repeats
-adlab 3 times (1 with --quick) and times each peer once. The garbage collector
+Method: time.perf_counter. In cases a, b and c every implementation is run
+once to warm up, then all are timed in interleaved rounds (7, 3 with --quick),
+each round looping each call for about 0.2 s; times are medians over the
+rounds and ratios are medians of the ratios within each round (measure_all).
+Cases d and e repeat adlab 3 times (1 with --quick) and time each peer once. The garbage collector
 stays on (it is part of the cost of making graphs), but the objects alive
 after the imports are frozen (gc.freeze()) so that importing torch does not
 slow the pure-Python libraries' collections, and gc.collect() runs before each
@@ -150,6 +151,65 @@ def measure(fn, repeat=None, min_time=None, warmup=True):
     return statistics.median(times)
 
 
+class Timings:
+    """Interleaved timings: for each implementation, its time per call in each round.
+
+    `measure_all` runs every implementation once per round, so neighbouring
+    measurements see the same machine. On a shared virtual machine whose speed
+    drifts by tens of percent within a minute, a ratio is then taken within
+    each round and the median of those is reported (`ratio`), instead of
+    dividing medians measured seconds apart.
+    """
+
+    def __init__(self, rounds):
+        self.rounds = rounds  # name -> [seconds per call, one per round]
+
+    def __contains__(self, name):
+        return name in self.rounds
+
+    def __iter__(self):
+        return iter(self.rounds)
+
+    def time(self, name):
+        """Median time per call of `name`, or None if it was not measured."""
+        return statistics.median(self.rounds[name]) if name in self.rounds else None
+
+    def ratio(self, a, b):
+        """Median over the rounds of time(a) / time(b); None if either is missing."""
+        if a not in self.rounds or b not in self.rounds:
+            return None
+        return statistics.median(x / y for x, y in zip(self.rounds[a], self.rounds[b]))
+
+
+def measure_all(fns, repeat=None, min_time=None):
+    """Time several implementations in interleaved rounds; returns `Timings`.
+
+    Each function is warmed up once and gets its own number of calls per round
+    (enough to last about `min_time`). Then each of `repeat` rounds times every
+    function in turn, starting one later each round so that no implementation
+    always runs first.
+    """
+    repeat = Settings.repeat if repeat is None else repeat
+    min_time = Settings.min_time if min_time is None else min_time
+    names = list(fns)
+    numbers = {}
+    for name in names:
+        t0 = time.perf_counter()
+        fns[name]()
+        once = time.perf_counter() - t0
+        numbers[name] = max(1, int(math.ceil(min_time / once))) if once > 0 else 1
+    rounds = {name: [] for name in names}
+    for r in range(repeat):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn, number = fns[name], numbers[name]
+            gc.collect()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            rounds[name].append((time.perf_counter() - t0) / number)
+    return Timings(rounds)
+
+
 def fmt_time(seconds):
     if seconds is None:
         return "-"
@@ -196,15 +256,29 @@ def print_table(header, rows):
                                for i, (c, w) in enumerate(zip(r, widths))))
 
 
+RATIO_NOTE = ("  times: medians over interleaved rounds; ratios: the median of the ratios "
+              "within each round.")
+
 # Ratios collected for the summary: SUMMARY[(case, adlab variant)][peer] = ratio
 SUMMARY = {}
 
 
-def add_summary(case, variant, t_adlab, peer_times):
+def add_summary(case, variant, ratios):
+    """Record adlab variant / peer ratios ({peer: ratio or None}) for the summary."""
     row = SUMMARY.setdefault((case, variant), {})
-    for peer, t in peer_times.items():
-        if t is not None and t_adlab is not None:
-            row[peer] = t_adlab / t
+    for peer, r in ratios.items():
+        if r is not None:
+            row[peer] = r
+
+
+def ratios_to(t_adlab, times):
+    """{peer: t_adlab / the peer's time in `times`}, None where either is missing."""
+    return {p: None if t_adlab is None or times.get(p) is None else t_adlab / times[p]
+            for p in PEERS}
+
+
+def fmt_value(r):
+    return "-" if r is None else f"{r:.2f}"
 
 
 # -- case a: scalar chain ------------------------------------------------------
@@ -259,16 +333,15 @@ def case_a(n):
     for name, fn in runs.items():
         check(f"case a, {name}", to_float(fn()), ref)
 
-    times = {name: measure(fn) / n for name, fn in runs.items()}
-    t_float = measure(lambda: scalar_chain(0.5, n, _float_relu)) / n
-    te, tg = times["adlab eager"], times["adlab.grad"]
-    rows = [[name, fmt_time(t), fmt_ratio(te, t), fmt_ratio(tg, t)] for name, t in times.items()]
-    rows.append(["Python floats, forward only", fmt_time(t_float), fmt_ratio(te, t_float),
-                 fmt_ratio(tg, t_float)])
+    floats = "Python floats, forward only"
+    runs[floats] = lambda: scalar_chain(0.5, n, _float_relu)
+    times = measure_all(runs)
+    rows = [[name, fmt_time(times.time(name) / n), fmt_value(times.ratio("adlab eager", name)),
+             fmt_value(times.ratio("adlab.grad", name))] for name in times]
     print_table(["implementation", "per op", "adlab eager / it", "adlab.grad / it"], rows)
-    peers = {p: times.get(p) for p in PEERS}
-    add_summary("a scalar op", "adlab eager", te, peers)
-    add_summary("a scalar op", "adlab.grad", tg, peers)
+    print(RATIO_NOTE)
+    for variant in ("adlab eager", "adlab.grad"):
+        add_summary("a scalar op", variant, {p: times.ratio(variant, p) for p in PEERS})
 
 
 # -- case b: Baydin's function -------------------------------------------------
@@ -351,17 +424,19 @@ def case_b():
     for name, fn in runs.items():
         check(f"case b, {name}", [to_float(v) for v in fn()], ref)
 
-    times = {name: measure(fn) for name, fn in runs.items()}
-    te, tg = times["adlab eager"], times["adlab.value_and_grad"]
-    rows = [[name, fmt_time(t), fmt_ratio(te, t), fmt_ratio(tg, t)] for name, t in times.items()]
+    times = measure_all(runs)
+    rows = [[name, fmt_time(times.time(name)), fmt_value(times.ratio("adlab eager", name)),
+             fmt_value(times.ratio("adlab.value_and_grad", name))] for name in times]
     print_table(["implementation", "per call", "adlab eager / it", "adlab.v_and_g / it"], rows)
+    print(RATIO_NOTE)
     if MgValue is not None:
         print("  note: PyPI micrograd 0.1.0 has no log or sin; the benchmark adds both as "
               "Value nodes with a _backward closure, as micrograd's own ops are written.")
-    peers = {"micrograd": times.get("micrograd (log, sin added)"),
-             "autograd": times.get("autograd"), "torch": times.get("torch")}
-    add_summary("b Baydin f", "adlab eager", te, peers)
-    add_summary("b Baydin f", "adlab.value_and_grad", tg, peers)
+    peer_names = {"micrograd": "micrograd (log, sin added)", "autograd": "autograd",
+                  "torch": "torch"}
+    for variant in ("adlab eager", "adlab.value_and_grad"):
+        add_summary("b Baydin f", variant,
+                    {p: times.ratio(variant, name) for p, name in peer_names.items()})
 
 
 # -- case c: vectorised --------------------------------------------------------
@@ -456,51 +531,57 @@ def case_c(n):
             got = got.numpy() if hasattr(got, "numpy") and not isinstance(got, np.ndarray) else got
             check(f"case c gradient, {name}", got, want, rtol=1e-8)
 
-    fwd_times, full_times = {}, {}
-    t_adlab_fwd = None
+    # every forward and every forward + gradient, in the same interleaved rounds
+    # (the two adlab rows share one forward: on plain arrays nothing is recorded)
+    fns = {}
     for name, (fwd, full) in impls.items():
-        if fwd is adlab_fwd and t_adlab_fwd is not None:
-            fwd_times[name] = t_adlab_fwd
-        else:
-            fwd_times[name] = measure(fwd)
-            if fwd is adlab_fwd:
-                t_adlab_fwd = fwd_times[name]
-        full_times[name] = measure(full)
-    tt_f = fwd_times.get("torch")
-    tt_g = full_times.get("torch")
+        if fwd is not adlab_fwd or ("fwd", "adlab eager") not in fns:
+            fns[("fwd", name)] = fwd
+        fns[("full", name)] = full
+    times = measure_all(fns)
+
+    def fwd_key(name):
+        return ("fwd", "adlab eager") if impls[name][0] is adlab_fwd else ("fwd", name)
+
     rows = []
     for name in impls:
-        tf, tg = fwd_times[name], full_times[name]
+        tf, tg = times.time(fwd_key(name)), times.time(("full", name))
         rows.append([name, fmt_time(tf), fmt_time(tg), fmt_ratio(tg, tf),
-                     fmt_ratio(tf, tt_f), fmt_ratio(tg, tt_g)])
+                     fmt_value(times.ratio(fwd_key(name), ("fwd", "torch"))),
+                     fmt_value(times.ratio(("full", name), ("full", "torch")))])
     print_table(["implementation", "forward", "fwd + grad", "(fwd+grad)/fwd", "fwd / torch",
                  "fwd+grad / torch"], rows)
+    print(RATIO_NOTE)
     print("  forward alone: adlab and autograd on plain numpy arrays (nothing recorded), "
           "torch under no_grad.")
     print(f"  threads: torch {torch.get_num_threads() if torch else '-'}, numpy BLAS as "
           "configured (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS "
           f"= {os.environ.get('OPENBLAS_NUM_THREADS', '-')} / "
           f"{os.environ.get('OMP_NUM_THREADS', '-')})")
-    # what the gradient cannot go below: dW is an n x n array that has to be written
+
+    # where the time goes: the forward product, and dW, an n x n array that has to be
+    # written (numpy filling a new array of that size bounds a one-core gradient)
     def fill():
         np.empty((n, n)).fill(1.0)
 
-    t_fill, t_outer = measure(fill), measure(lambda: adlab.outer(d, x))
-    t_torch_outer = None
+    parts = {"fill": fill, "adlab.outer": lambda: adlab.outer(d, x), "numpy W @ x": lambda: W @ x}
     if torch is not None:
         dt0 = torch.from_numpy(d)
-        t_torch_outer = measure(lambda: torch.outer(dt0, xt0))
-    print(f"  dW = outer(cotangent, x), {n}x{n}: adlab.outer {fmt_time(t_outer)}, "
-          f"torch.outer {fmt_time(t_torch_outer)}; numpy filling a new array of that size "
-          f"{fmt_time(t_fill)} (one core)")
-    floor = (f"fwd + grad / torch = {fmt_ratio(full_times[HAND], tt_g)}, the floor for a "
-             "library on numpy here; " if tt_g is not None else "")
+        parts["torch.outer"] = lambda: torch.outer(dt0, xt0)
+        parts["torch W @ x"] = lambda: Wt0 @ xt0
+    part = measure_all(parts)
+    print(f"  W @ x alone (each library's BLAS, see the header): numpy "
+          f"{fmt_time(part.time('numpy W @ x'))}, torch {fmt_time(part.time('torch W @ x'))}")
+    print(f"  dW = outer(cotangent, x), {n}x{n}: adlab.outer {fmt_time(part.time('adlab.outer'))}, "
+          f"torch.outer {fmt_time(part.time('torch.outer'))}; numpy filling a new array of that "
+          f"size {fmt_time(part.time('fill'))} (one core)")
+    floor = (f"fwd + grad / torch = {fmt_value(times.ratio(('full', HAND), ('full', 'torch')))}, "
+             "the floor for a library on numpy here; " if torch is not None else "")
     print(f"  {HAND}: {floor}adlab eager / numpy by hand = "
-          f"{fmt_ratio(full_times['adlab eager'], full_times[HAND])}")
-    peers = {p: full_times.get(p) for p in ("autograd", "torch")}
-    add_summary("c vector fwd+grad", "adlab eager", full_times["adlab eager"], peers)
-    add_summary("c vector fwd+grad", "adlab.value_and_grad", full_times["adlab.value_and_grad"],
-                peers)
+          f"{fmt_value(times.ratio(('full', 'adlab eager'), ('full', HAND)))}")
+    for variant in ("adlab eager", "adlab.value_and_grad"):
+        add_summary("c vector fwd+grad", variant,
+                    {p: times.ratio(("full", variant), ("full", p)) for p in ("autograd", "torch")})
 
 
 # -- case d: deep chain --------------------------------------------------------
@@ -657,9 +738,8 @@ def case_d(n):
     if "micrograd" in runs and results.get("micrograd") is None:
         print("  micrograd: Value.backward sorts the graph recursively and raises "
               "RecursionError past about 1,000 chained ops.")
-    peers = {p: results.get(p) for p in PEERS}
-    add_summary("d deep chain", "adlab eager", te, peers)
-    add_summary("d deep chain", "adlab.grad", tg, peers)
+    add_summary("d deep chain", "adlab eager", ratios_to(te, results))
+    add_summary("d deep chain", "adlab.grad", ratios_to(tg, results))
     return failed
 
 
@@ -714,7 +794,7 @@ def case_e(n):
           "are left out: they take the\n  points as one argument (an array, a list), each x_i "
           "is an entry of it, and the cotangent of each entry\n  is a whole array or list of "
           "n numbers, so the time grows as n^2.")
-    add_summary("e wide graph", "adlab eager", te, {p: results.get(p) for p in PEERS})
+    add_summary("e wide graph", "adlab eager", ratios_to(te, results))
 
 
 # -- profile -------------------------------------------------------------------
@@ -761,10 +841,35 @@ def profile_scalar(n, calls):
 # -- main ----------------------------------------------------------------------
 
 
+def cpu_model():
+    """The processor's name (Linux: /proc/cpuinfo), else platform's guess or '?'."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def blas_names():
+    """Which BLAS numpy and torch call: the matrix-vector product of case c runs there."""
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        names = [f"numpy {blas.get('name', '?')} {blas.get('version', '')}".rstrip()]
+    except (TypeError, KeyError, AttributeError):  # numpy < 1.26 prints instead
+        names = ["numpy ?"]
+    if torch is not None:
+        names.append("torch MKL" if torch.backends.mkl.is_available() else "torch (no MKL)")
+    return ", ".join(names)
+
+
 def header(malloc_line):
     print("adlab core benchmark")
     print(f"  python {platform.python_version()} ({platform.python_implementation()}), "
           f"numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} cores")
+    print(f"  cpu: {cpu_model()}; BLAS: {blas_names()}")
     print(f"  adlab {adlab.__version__} from {os.path.dirname(adlab.__file__)}")
     found = []
     if MgValue is not None:
