@@ -240,6 +240,9 @@ def test_outer_matches_numpy_and_restores_the_buffer_size():
     np.testing.assert_array_equal(adlab.outer(a, b), np.outer(a, b))
     np.testing.assert_array_equal(adlab.tensor(a).outer(b).numpy(), np.outer(a, b))
     np.testing.assert_array_equal(adlab.outer(np.arange(3), np.arange(2)), [[0, 0], [0, 1], [0, 2]])
+    small = adlab.outer(a[:40], b[:30])  # small enough for numpy's own outer product
+    assert small.shape == (40, 30) and small.dtype == np.float64
+    np.testing.assert_array_equal(small, np.outer(a[:40], b[:30]))
     assert np.getbufsize() == before
     with pytest.raises(ValueError, match="outer"):
         adlab.outer(a, b.reshape(10, 20))
