@@ -23,10 +23,34 @@ import numpy as np
 from . import errors
 from ._dispatch import EMPTY, Box, apply, evaluate, grad_mode, raw, register, shape_of
 from .arraymethods import ArrayMethods
+from . import primitives as P
 from .primitives import unbroadcast
 
 
 _sequence = itertools.count()
+
+
+def _operator(prim, reflected=False):
+    """The Tensor operator for binary `prim`: ``x op y``, or ``y op x`` if `reflected`.
+
+    When the other operand is a number, an array or a tensor of the same
+    level, the result is recorded at once; anything else (a box of another
+    level) goes through `apply`, which finds the box of the highest level.
+    The shortcut takes about a tenth off Baydin's f (benchmarks/README.md).
+    """
+    def op(self, other):
+        args = (other, self) if reflected else (self, other)
+        t = type(other)
+        if t in _PLAIN_TYPES or (t is Tensor and other._level == self._level):
+            return _record(self, prim, args, EMPTY)
+        return apply(prim, args)
+
+    op.__name__ = f"__{'r' if reflected else ''}{prim.name}__"
+    op.__doc__ = prim.text.format(*(("y", "x") if reflected else ("x", "y")))
+    return op
+
+
+_PLAIN_TYPES = (float, int, np.ndarray)
 
 
 class Tensor(ArrayMethods):
@@ -54,6 +78,17 @@ class Tensor(ArrayMethods):
 
     def _primal_value(self):
         return self._value
+
+    # operators, each its primitive (see _operator); the others come from ArrayMethods
+    __add__, __radd__ = _operator(P.ADD), _operator(P.ADD, True)
+    __sub__, __rsub__ = _operator(P.SUB), _operator(P.SUB, True)
+    __mul__, __rmul__ = _operator(P.MUL), _operator(P.MUL, True)
+    __truediv__, __rtruediv__ = _operator(P.DIV), _operator(P.DIV, True)
+    __pow__, __rpow__ = _operator(P.POW), _operator(P.POW, True)
+    __matmul__, __rmatmul__ = _operator(P.MATMUL), _operator(P.MATMUL, True)
+
+    def __neg__(self):
+        return _record(self, P.NEG, (self,), EMPTY)
 
     # -- PyTorch-style API -------------------------------------------------
 

@@ -227,3 +227,42 @@ def test_matrix_vector_gradient_is_the_outer_product():
     (x @ V).sum().backward()
     np.testing.assert_allclose(V.grad.numpy(), np.outer(x.detach().numpy(), np.ones(4)))
     np.testing.assert_allclose(x.grad.numpy(), W_val.sum(axis=1))
+
+
+OPERATORS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPERATORS))
+def test_operators_between_levels_numbers_and_arrays(name):
+    """Each operator, both ways round, with a number, an array, and a tensor of another level."""
+    op = OPERATORS[name]
+    h = 1e-6
+    # d/dx op(x, 3) and d/dx op(3, x) at x = 2, eager, against central differences
+    for f in (lambda x: op(x, 3.0), lambda x: op(3.0, x)):
+        x = adlab.tensor(2.0, requires_grad=True)
+        f(x).backward()
+        assert x.grad.item() == pytest.approx((f(2.0 + h) - f(2.0 - h)) / (2 * h), rel=1e-6)
+    # with an array on the other side: the gradient of the sum
+    arr = np.array([0.5, 1.5, 2.5])
+    for f in (lambda x: op(x, arr), lambda x: op(arr, x)):
+        x = adlab.tensor(2.0, requires_grad=True)
+        f(x).sum().backward()
+        want = (np.sum(f(2.0 + h)) - np.sum(f(2.0 - h))) / (2 * h)
+        assert x.grad.item() == pytest.approx(want, rel=1e-6)
+    # an eager tensor c (level 0) inside adlab.grad (level 1): the derivative in x
+    # belongs to grad, and what grad returns still depends on c through the graph
+    for f in (lambda x, c: op(x, c), lambda x, c: op(c, x)):
+        c = adlab.tensor(3.0, requires_grad=True)
+        dfdx = adlab.grad(lambda x: f(x, c))(2.0)
+        assert float(dfdx) == pytest.approx((f(2.0 + h, 3.0) - f(2.0 - h, 3.0)) / (2 * h),
+                                            rel=1e-6)
+        want = ((f(2.0 + h, 3.0 + h) - f(2.0 - h, 3.0 + h))
+                - (f(2.0 + h, 3.0 - h) - f(2.0 - h, 3.0 - h))) / (4 * h * h)
+        if name in "+-":  # df/dx is 1 or -1 whatever c is: a plain number, no graph
+            assert type(dfdx) is float and want == pytest.approx(0.0, abs=1e-3)
+        else:
+            dfdx.backward()  # d/dc of df/dx
+            assert c.grad.item() == pytest.approx(want, rel=1e-3)
