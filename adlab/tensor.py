@@ -36,7 +36,7 @@ def _operator(prim, reflected=False):
     When the other operand is a number, an array or a tensor of the same
     level, the result is recorded at once; anything else (a box of another
     level) goes through `apply`, which finds the box of the highest level.
-    The shortcut takes about a tenth off Baydin's f (benchmarks/README.md).
+    The shortcut takes about 8% off the scalar chain of benchmarks/bench_core.py.
     """
     def op(self, other):
         args = (other, self) if reflected else (self, other)
