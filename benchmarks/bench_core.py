@@ -127,6 +127,7 @@ class Settings:
     repeat = 7
     repeat_deep = 3
     min_time = 0.2
+    settle = 0.25  # seconds of quiet before each timing in case c (see measure_all)
 
 
 def measure(fn, repeat=None, min_time=None, warmup=True):
@@ -181,13 +182,15 @@ class Timings:
         return statistics.median(x / y for x, y in zip(self.rounds[a], self.rounds[b]))
 
 
-def measure_all(fns, repeat=None, min_time=None):
+def measure_all(fns, repeat=None, min_time=None, settle=0.0):
     """Time several implementations in interleaved rounds; returns `Timings`.
 
     Each function is warmed up once and gets its own number of calls per round
     (enough to last about `min_time`). Then each of `repeat` rounds times every
     function in turn, starting one later each round so that no implementation
-    always runs first.
+    always runs first. `settle` seconds of sleep precede each timing: after a
+    call, OpenBLAS's and OpenMP's worker threads keep spinning on the other
+    core for up to about 0.2 s, which would slow whichever library runs next.
     """
     repeat = Settings.repeat if repeat is None else repeat
     min_time = Settings.min_time if min_time is None else min_time
@@ -203,6 +206,8 @@ def measure_all(fns, repeat=None, min_time=None):
         for name in names[r % len(names):] + names[:r % len(names)]:
             fn, number = fns[name], numbers[name]
             gc.collect()
+            if settle:
+                time.sleep(settle)
             t0 = time.perf_counter()
             for _ in range(number):
                 fn()
@@ -538,7 +543,7 @@ def case_c(n):
         if fwd is not adlab_fwd or ("fwd", "adlab eager") not in fns:
             fns[("fwd", name)] = fwd
         fns[("full", name)] = full
-    times = measure_all(fns)
+    times = measure_all(fns, settle=Settings.settle)
 
     def fwd_key(name):
         return ("fwd", "adlab eager") if impls[name][0] is adlab_fwd else ("fwd", name)
@@ -569,7 +574,7 @@ def case_c(n):
         dt0 = torch.from_numpy(d)
         parts["torch.outer"] = lambda: torch.outer(dt0, xt0)
         parts["torch W @ x"] = lambda: Wt0 @ xt0
-    part = measure_all(parts)
+    part = measure_all(parts, settle=Settings.settle)
     print(f"  W @ x alone (each library's BLAS, see the header): numpy "
           f"{fmt_time(part.time('numpy W @ x'))}, torch {fmt_time(part.time('torch W @ x'))}")
     print(f"  dW = outer(cotangent, x), {n}x{n}: adlab.outer {fmt_time(part.time('adlab.outer'))}, "
@@ -905,7 +910,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     if args.quick:
-        Settings.repeat, Settings.repeat_deep, Settings.min_time = 3, 1, 0.03
+        Settings.repeat, Settings.repeat_deep, Settings.min_time, Settings.settle = 3, 1, 0.03, 0.01
         n_chain, n_vec, n_deep, n_wide = 200, 200, 20_000, 2_000
     else:
         n_chain, n_vec, n_deep, n_wide = 200, 1000, 1_000_000, 100_000
