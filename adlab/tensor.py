@@ -410,14 +410,20 @@ def _walk(root, seed, level, unwrap, visited):
             else:
                 vals, ans = args, node
             params = node._params
+            rules = prim.vjp
             i = -1
             for a in args:
                 i += 1
                 if type(a) is Tensor and a._level == level and a.requires_grad:
+                    # plain calls for one and two arguments: a call with *vals is slower
                     if params:
-                        c = prim.vjp[i](g, ans, *vals, **params)
+                        c = rules[i](g, ans, *vals, **params)
+                    elif len(vals) == 2:
+                        c = rules[i](g, ans, vals[0], vals[1])
+                    elif len(vals) == 1:
+                        c = rules[i](g, ans, vals[0])
                     else:
-                        c = prim.vjp[i](g, ans, *vals)
+                        c = rules[i](g, ans, *vals)
                     if type(c) is not float:
                         c = unbroadcast(c, shape_of(a._value))
                     old = a._ct
