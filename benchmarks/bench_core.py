@@ -28,11 +28,11 @@ Method: time.perf_counter. In cases a, b and c every implementation is run
 once to warm up, then all are timed in interleaved rounds (7, 3 with --quick),
 each round looping each call for about 0.2 s; times are medians over the
 rounds and ratios are medians of the ratios within each round (measure_all).
-Cases d and e repeat adlab 3 times (1 with --quick) and time each peer once. The garbage collector
-stays on (it is part of the cost of making graphs), but the objects alive
-after the imports are frozen (gc.freeze()) so that importing torch does not
-slow the pure-Python libraries' collections, and gc.collect() runs before each
-repeat. On Linux, glibc malloc's thresholds are fixed (see steady_malloc).
+Cases d and e repeat adlab 3 times (1 with --quick) and time each peer once.
+The garbage collector stays on (it is part of the cost of making graphs),
+but the objects alive after the imports are frozen (gc.freeze()) so that
+importing torch does not slow the pure-Python libraries' collections, and
+gc.collect() runs before each timing. On Linux, glibc malloc's thresholds are fixed (see steady_malloc).
 Ratios are adlab time / peer time: above 1 means adlab is slower.
 """
 
@@ -133,23 +133,10 @@ class Settings:
 def measure(fn, repeat=None, min_time=None, warmup=True):
     """Median over `repeat` repeats of the time of one call of fn(), in seconds.
 
-    Each repeat calls fn enough times to last about `min_time` seconds.
+    Each repeat calls fn enough times to last about `min_time` seconds (once,
+    without a warm-up call, when `warmup` is False). See `measure_all`.
     """
-    repeat = Settings.repeat if repeat is None else repeat
-    min_time = Settings.min_time if min_time is None else min_time
-    t0 = time.perf_counter()
-    if warmup:
-        fn()
-    once = time.perf_counter() - t0
-    number = max(1, int(math.ceil(min_time / once))) if warmup and once > 0 else 1
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+    return measure_all({"fn": fn}, repeat, min_time, warmup=warmup).time("fn")
 
 
 class Timings:
@@ -182,11 +169,12 @@ class Timings:
         return statistics.median(x / y for x, y in zip(self.rounds[a], self.rounds[b]))
 
 
-def measure_all(fns, repeat=None, min_time=None, settle=0.0):
+def measure_all(fns, repeat=None, min_time=None, settle=0.0, warmup=True):
     """Time several implementations in interleaved rounds; returns `Timings`.
 
     Each function is warmed up once and gets its own number of calls per round
-    (enough to last about `min_time`). Then each of `repeat` rounds times every
+    (enough to last about `min_time`; one call, and no warm-up, when `warmup`
+    is False, for runs of seconds). Then each of `repeat` rounds times every
     function in turn, starting one later each round so that no implementation
     always runs first. `settle` seconds of sleep precede each timing: after a
     call, OpenBLAS's and OpenMP's worker threads keep spinning on the other
@@ -197,6 +185,9 @@ def measure_all(fns, repeat=None, min_time=None, settle=0.0):
     names = list(fns)
     numbers = {}
     for name in names:
+        if not warmup:
+            numbers[name] = 1
+            continue
         t0 = time.perf_counter()
         fns[name]()
         once = time.perf_counter() - t0
@@ -228,9 +219,7 @@ def fmt_time(seconds):
 
 
 def fmt_ratio(a, b):
-    if a is None or b is None or b == 0:
-        return "-"
-    return f"{a / b:.2f}"
+    return fmt_value(None if a is None or b is None or b == 0 else a / b)
 
 
 def check(name, got, want, rtol=1e-9):
@@ -385,10 +374,13 @@ def case_b():
     def f_adlab(x1, x2):
         return adlab.log(x1) + x1 * x2 - adlab.sin(x2)
 
-    def adlab_eager():
+    def adlab_forward():
         x1 = adlab.tensor(2.0, requires_grad=True)
         x2 = adlab.tensor(5.0, requires_grad=True)
-        y = f_adlab(x1, x2)
+        return f_adlab(x1, x2), x1, x2
+
+    def adlab_eager():
+        y, x1, x2 = adlab_forward()
         y.backward()
         return y, x1.grad, x2.grad
 
@@ -402,9 +394,12 @@ def case_b():
     runs["adlab.value_and_grad"] = adlab_functional
 
     if MgValue is not None:
-        def micrograd_run():
+        def micrograd_forward():
             x1, x2 = MgValue(2.0), MgValue(5.0)
-            y = _mg_log(x1) + x1 * x2 - _mg_sin(x2)
+            return _mg_log(x1) + x1 * x2 - _mg_sin(x2), x1, x2
+
+        def micrograd_run():
+            y, x1, x2 = micrograd_forward()
             y.backward()
             return y.data, x1.grad, x2.grad
         runs["micrograd (log, sin added)"] = micrograd_run
@@ -437,16 +432,7 @@ def case_b():
     if MgValue is not None:
         print("  note: PyPI micrograd 0.1.0 has no log or sin; the benchmark adds both as "
               "Value nodes with a _backward closure, as micrograd's own ops are written.")
-    if MgValue is not None:
         # where the time goes: building the graph alone, then the rest is the backward pass
-        def adlab_forward():
-            return f_adlab(adlab.tensor(2.0, requires_grad=True),
-                           adlab.tensor(5.0, requires_grad=True))
-
-        def micrograd_forward():
-            x1, x2 = MgValue(2.0), MgValue(5.0)
-            return _mg_log(x1) + x1 * x2 - _mg_sin(x2)
-
         fwd = measure_all({"adlab": adlab_forward, "micrograd": micrograd_forward})
         back = {"adlab": times.time("adlab eager") - fwd.time("adlab"),
                 "micrograd": times.time("micrograd (log, sin added)") - fwd.time("micrograd")}
