@@ -18,7 +18,9 @@ transform takes a fresh, higher level.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,11 +36,29 @@ def new_level() -> int:
     return next(_levels)
 
 
-class _GradMode:
+class _GradMode(threading.local):
+    """Whether eager tensors record graphs: one flag per thread, as in PyTorch."""
+
     enabled = True
 
 
 grad_mode = _GradMode()
+
+
+class Variadic:
+    """The rules of a primitive that takes any number of arguments (concatenate, einsum).
+
+    ``rules[i]`` is `rule` with the argument's position i bound as its first
+    argument, so forward and reverse mode index it as they index a tuple.
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __getitem__(self, i: int) -> Callable:
+        return functools.partial(self.rule, i)
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +72,8 @@ class Primitive:
         latex: LaTeX template over argument names (``"{0} \\times {1}"``).
         impl: numpy implementation ``impl(*values, **params)``.
         jvp: one rule per argument, ``rule(t, ans, *args, **params)``: the
-            tangent of the output contributed by tangent ``t`` of that argument.
+            tangent of the output contributed by tangent ``t`` of that argument
+            (a `Variadic` for primitives of any number of arguments).
         vjp: one rule per argument, ``rule(g, ans, *args, **params)``: the
             cotangent of that argument given cotangent ``g`` of the output.
         fast: optional Python-float implementation of the same value.
@@ -60,6 +81,15 @@ class Primitive:
             for the local partial derivative d out / d arg, over argument
             names ``{0}, {1}`` and the output name ``{out}``; empty for
             operations whose partials are Jacobians rather than numbers.
+        batch: the rule of `adlab.vmap`, ``rule(args, batched, **params)``:
+            the primitive applied to arguments of which those flagged in
+            `batched` carry a leading batch axis, giving an output with a
+            leading batch axis. None: vmap loops over the batch instead.
+        nondiff: positions of arguments that carry no derivative (the
+            condition of `where`): never differentiated, shown as constants.
+
+    Templates (text, latex) use ``{0}, {1}, ...`` for the arguments, or
+    ``{*}`` for all of them joined by commas (primitives of any arity).
     """
 
     name: str
@@ -71,10 +101,19 @@ class Primitive:
     vjp: tuple
     fast: Callable | None = None
     partials: tuple = ()
+    batch: Callable | None = None
+    nondiff: tuple = ()
 
     @property
-    def arity(self) -> int:
-        return len(self.vjp)
+    def arity(self) -> int | None:
+        """Number of arguments, or None for a primitive of any number (`Variadic`)."""
+        return None if isinstance(self.vjp, Variadic) else len(self.vjp)
+
+    def render(self, template: str, args) -> str:
+        """Fill `template` (this primitive's text or latex) with argument strings."""
+        if "{*}" in template:
+            return template.replace("{*}", ", ".join(args))
+        return template.format(*args)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -90,6 +129,7 @@ class Box:
 
     __slots__ = ()
     _level = -1
+    _batched = False  # True for the batch boxes of adlab.vmap
 
 
 _processors: dict[type, Callable] = {}
@@ -148,6 +188,19 @@ def evaluate(prim: Primitive, args: tuple, params: dict = EMPTY):
 def raw(x):
     """Strip every box: the plain primal value underneath `x`."""
     while isinstance(x, Box):
+        x = x._primal_value()
+    return x
+
+
+def strip(x):
+    """Strip the derivative boxes of `x`, keeping any `adlab.vmap` batch boxes.
+
+    What the rules treat as a constant (a sign, a mask) must stay batched
+    under vmap while losing its derivatives.
+    """
+    while isinstance(x, Box):
+        if x._batched:
+            return x._restrip()
         x = x._primal_value()
     return x
 

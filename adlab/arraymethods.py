@@ -1,41 +1,132 @@
-"""Operators and array methods shared by every box type.
+"""Operators, array methods and the numpy protocols shared by every box type.
 
 Each method dispatches to a primitive through `adlab.primitives`; none of
-them differentiates anything itself. Comparisons return plain values (bools
-or boolean arrays) computed on the primal, so Python control flow such as
-``while y.norm() < 1000`` works on boxes.
+them differentiates anything itself. Methods carry both numpy's names and
+arguments (``sum(axis=, keepdims=)``, ``astype``, ``size``) and PyTorch's
+(``sum(dim=, keepdim=)``, ``float()``, ``size()``, ``t()``, ``unsqueeze``).
+
+Comparisons return values computed on the primal (booleans carry no
+derivative), so Python control flow such as ``while y.norm() < 1000`` works
+on boxes. numpy functions called on a box (``np.sin(x)``, ``np.sum(x)``)
+come back to the matching adlab operation; those with no adlab counterpart
+run on the plain values when no derivative would be lost, and raise an error
+naming the fix when one would.
 """
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
+from . import errors
 from . import primitives as P
-from ._dispatch import Box, raw, shape_of
+from ._dispatch import Box, apply, raw, shape_of, strip
 
 # numpy ufuncs that map onto a primitive, read off the table
 _UFUNCS = {p.impl: p for p in P.PRIMITIVES.values() if isinstance(p.impl, np.ufunc)}
+_COMPARISONS = {np.less: operator.lt, np.less_equal: operator.le, np.greater: operator.gt,
+                np.greater_equal: operator.ge, np.equal: operator.eq, np.not_equal: operator.ne}
+
+
+class _Size(int):
+    """numpy's ``size`` (the number of entries) that is also PyTorch's ``size()`` method."""
+
+    def __new__(cls, shape):
+        obj = int.__new__(cls, int(np.prod(shape)) if shape else 1)
+        obj.shape = shape
+        return obj
+
+    def __call__(self, dim=None):
+        """PyTorch's ``x.size()``: the shape, or the length of axis `dim`."""
+        return self.shape if dim is None else self.shape[dim]
+
+
+def compare(a, b, op):
+    """a op b on the primal values: plain booleans, batched under vmap."""
+    sa, sb = strip(a), strip(b)
+    if isinstance(sa, Box) or isinstance(sb, Box):
+        return apply(P.CONSTANT, (sa, sb), {"fn": op})
+    return op(raw(sa), raw(sb))
+
+
+def _carries_derivative(x) -> bool:
+    return isinstance(x, Box) and x._carries_derivative()
+
+
+def _leaves(x):
+    from .pytrees import tree_leaves
+
+    return tree_leaves(x)
 
 
 class ArrayMethods(Box):
-    """Mixin: arithmetic operators, comparisons and array methods for boxes."""
+    """Mixin: arithmetic operators, comparisons, array methods and numpy protocols for boxes."""
 
     __slots__ = ()
 
-    # Let numpy hand mixed expressions (ndarray * box, np.sin(box)) to adlab.
+    # what a box is, for messages: which transform made it (set by each box type)
+    _kind = "a value being differentiated"
+
+    def _carries_derivative(self) -> bool:
+        """Whether turning this box into plain numbers would lose a derivative."""
+        return True
+
+    @classmethod
+    def _wrap_plain(cls, value, like):
+        """A plain result (a comparison, an argmax) as the caller expects it; see Tensor."""
+        return value
+
+    def _leaving(self, what):
+        return errors.AdlabTypeError(
+            f"{what} of {self._kind}: it would become a plain number without its derivative, "
+            f"and the derivative would silently come out as 0. Keep it an adlab value: use "
+            f"adlab.sin, adlab.exp, ... instead of math.* or numpy on its values, and return "
+            f"it from the function. If you want its value as a constant on purpose, use "
+            f"adlab.stop_gradient(x)."
+        )
+
+    # -- numpy protocols ----------------------------------------------------
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        prim = _UFUNCS.get(ufunc)
-        if prim is None or method != "__call__" or kwargs:
-            raise TypeError(
-                f"numpy.{ufunc.__name__} cannot follow derivatives through an adlab value; "
-                f"use the adlab function of the same name (adlab.sin, adlab.exp, ...) "
-                f"or take the plain values first with .detach().numpy()."
+        if method == "__call__" and not kwargs:
+            prim = _UFUNCS.get(ufunc)
+            if prim is not None:
+                return apply(prim, inputs)
+            op = _COMPARISONS.get(ufunc)
+            if op is not None and len(inputs) == 2:
+                return type(self)._wrap_plain(compare(inputs[0], inputs[1], op), self)
+        lost = [x for x in inputs + tuple(kwargs.get("out", ()) or ()) if _carries_derivative(x)]
+        if lost:
+            raise errors.AdlabTypeError(
+                f"numpy.{ufunc.__name__} cannot follow derivatives through {lost[0]._kind}; "
+                f"use the adlab function of the same name where there is one (adlab.sin, "
+                f"adlab.exp, ...), or take the plain values first with .detach().numpy()."
             )
-        from ._dispatch import apply
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs = dict(kwargs, out=tuple(raw(o) for o in out))
+        return getattr(ufunc, method)(*[raw(x) for x in inputs], **kwargs)
 
-        return apply(prim, inputs)
+    def __array_function__(self, func, types, args, kwargs):
+        from . import numpy_functions
 
-    # arithmetic
+        impl = numpy_functions.FUNCTIONS.get(func)
+        if impl is not None:
+            return impl(*args, **kwargs)
+        if func in numpy_functions.VALUE_ONLY or not any(
+                _carries_derivative(x) for x in _leaves((args, kwargs))):
+            from .pytrees import tree_map
+
+            return func(*tree_map(raw, args), **tree_map(raw, kwargs))
+        raise errors.AdlabTypeError(
+            f"numpy.{func.__name__} cannot follow derivatives through {self._kind}, and adlab "
+            f"has no operation of that name. Build it from adlab operations, or take the "
+            f"plain values first with .detach().numpy()."
+        )
+
+    # -- arithmetic -----------------------------------------------------------
+
     def __add__(self, other):
         return P.add(self, other)
 
@@ -66,6 +157,12 @@ class ArrayMethods(Box):
     def __rpow__(self, other):
         return P.power(other, self)
 
+    def __mod__(self, other):
+        return P.mod(self, other)
+
+    def __rmod__(self, other):
+        return P.mod(other, self)
+
     def __matmul__(self, other):
         return P.matmul(self, other)
 
@@ -84,24 +181,25 @@ class ArrayMethods(Box):
     def __getitem__(self, index):
         return P.getitem(self, index)
 
-    # comparisons give plain values, for Python control flow
+    # -- comparisons give plain values, for Python control flow ---------------
+
     def __lt__(self, other):
-        return raw(self) < raw(other)
+        return type(self)._wrap_plain(compare(self, other, operator.lt), self)
 
     def __le__(self, other):
-        return raw(self) <= raw(other)
+        return type(self)._wrap_plain(compare(self, other, operator.le), self)
 
     def __gt__(self, other):
-        return raw(self) > raw(other)
+        return type(self)._wrap_plain(compare(self, other, operator.gt), self)
 
     def __ge__(self, other):
-        return raw(self) >= raw(other)
+        return type(self)._wrap_plain(compare(self, other, operator.ge), self)
 
     def __eq__(self, other):
-        return raw(self) == raw(other)
+        return type(self)._wrap_plain(compare(self, other, operator.eq), self)
 
     def __ne__(self, other):
-        return raw(self) != raw(other)
+        return type(self)._wrap_plain(compare(self, other, operator.ne), self)
 
     __hash__ = object.__hash__
 
@@ -124,7 +222,27 @@ class ArrayMethods(Box):
             return format(float(value), spec)
         return format(str(value), spec)
 
-    # array attributes
+    # -- leaving adlab: an error inside a transform ------------------------------
+
+    def __float__(self):
+        raise self._leaving("float()")
+
+    def __int__(self):
+        raise self._leaving("int()")
+
+    def __complex__(self):
+        raise self._leaving("complex()")
+
+    def item(self):
+        """The value as a Python number (not inside a transform: it would lose the derivative)."""
+        raise self._leaving(".item()")
+
+    def tolist(self):
+        """The values as nested lists (not inside a transform)."""
+        raise self._leaving(".tolist()")
+
+    # -- array attributes --------------------------------------------------------
+
     @property
     def shape(self) -> tuple:
         """The shape of the primal value."""
@@ -136,9 +254,17 @@ class ArrayMethods(Box):
         return len(self.shape)
 
     @property
-    def size(self) -> int:
-        """Number of entries."""
-        return int(np.prod(self.shape))
+    def size(self) -> _Size:
+        """Number of entries (numpy); call it, ``x.size()``, for the shape (PyTorch)."""
+        return _Size(self.shape)
+
+    def numel(self) -> int:
+        """Number of entries (PyTorch)."""
+        return int(np.prod(self.shape)) if self.shape else 1
+
+    def dim(self) -> int:
+        """Number of axes (PyTorch)."""
+        return len(self.shape)
 
     @property
     def dtype(self):
@@ -150,34 +276,188 @@ class ArrayMethods(Box):
         """The transpose (axes reversed)."""
         return P.transpose(self)
 
-    # array methods, each one primitive
-    def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (all entries when None)."""
-        return P.sum_(self, axis, keepdims)
+    @property
+    def mT(self):
+        """The last two axes swapped (PyTorch's batched matrix transpose)."""
+        return P.swapaxes(self, -2, -1)
 
-    def mean(self, axis=None, keepdims=False):
-        """Mean over `axis` (all entries when None)."""
-        return P.mean(self, axis, keepdims)
+    # -- reductions ---------------------------------------------------------------
+
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Sum over `axis` / `dim` (all entries when None)."""
+        return P.sum_(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Mean over `axis` / `dim` (all entries when None)."""
+        return P.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Product over `axis` / `dim`."""
+        return P.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Largest entry (numpy), ``max(other)`` elementwise, ``max(dim=d)``: (values, indices)."""
+        return P.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Smallest entry; see `max`."""
+        return P.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return P.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return P.amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the largest entry (the first of ties); no derivative."""
+        return P.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the smallest entry (the first of ties); no derivative."""
+        return P.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None,
+            correction=None, unbiased=None):
+        """Variance (numpy's ddof, PyTorch's correction or unbiased)."""
+        return P.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
+                     unbiased=unbiased)
+
+    def std(self, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None,
+            correction=None, unbiased=None):
+        """Standard deviation (numpy's ddof, PyTorch's correction or unbiased)."""
+        return P.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction,
+                     unbiased=unbiased)
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return P.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def softmax(self, axis=-1, *, dim=None):
+        return P.softmax(self, axis, dim=dim)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        return P.log_softmax(self, axis, dim=dim)
+
+    def cumsum(self, axis=None, *, dim=None):
+        return P.cumsum(self, axis, dim=dim)
+
+    def norm(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Euclidean norm over `axis` (all entries by default)."""
+        return P.norm(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def all(self, axis=None):
+        """Whether every entry is nonzero (no derivative)."""
+        return type(self)._wrap_plain(np.all(raw(self), axis=axis), self)
+
+    def any(self, axis=None):
+        """Whether some entry is nonzero (no derivative)."""
+        return type(self)._wrap_plain(np.any(raw(self), axis=axis), self)
+
+    # -- shapes -------------------------------------------------------------------
 
     def reshape(self, *shape):
         """Same entries in a new shape."""
         return P.reshape(self, *shape)
 
+    def view(self, *shape):
+        """PyTorch's name for reshape."""
+        return P.reshape(self, *shape)
+
     def transpose(self, *axes):
-        """Axes permuted (reversed when no axes are given)."""
-        return P.transpose(self, axes if axes else None)
+        """Axes reversed (no argument), permuted (numpy: all axes), or two exchanged (PyTorch)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            return P.transpose(self)
+        if len(axes) == 2:
+            return P.swapaxes(self, *axes)
+        return P.transpose(self, axes)
+
+    def permute(self, *dims):
+        """PyTorch's permutation of the axes."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return P.transpose(self, dims)
+
+    def swapaxes(self, axis1, axis2):
+        return P.swapaxes(self, axis1, axis2)
+
+    def t(self):
+        """PyTorch's transpose of a matrix (a vector is returned as it is)."""
+        return P.transpose(self) if self.ndim == 2 else self
+
+    def squeeze(self, axis=None, *, dim=None):
+        return P.squeeze(self, axis, dim=dim)
+
+    def unsqueeze(self, dim):
+        return P.unsqueeze(self, dim)
+
+    def expand_dims(self, axis):
+        return P.expand_dims(self, axis)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return P.flatten(self, start_dim, end_dim)
+
+    def ravel(self):
+        return P.ravel(self)
+
+    def expand(self, *sizes):
+        """PyTorch's broadcast to `sizes` (-1 keeps an axis)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        shape = self.shape
+        lead = len(sizes) - len(shape)
+        target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        return P.broadcast_to(self, target)
+
+    def expand_as(self, other):
+        return P.broadcast_to(self, shape_of(other))
+
+    def view_as(self, other):
+        return P.reshape(self, shape_of(other))
+
+    def repeat(self, *sizes):
+        """PyTorch's Tensor.repeat: tile the tensor (numpy's repeat is adlab.repeat)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        return P.tile(self, sizes)
+
+    def repeat_interleave(self, repeats, dim=None):
+        return P.repeat(self, repeats, dim)
+
+    def tile(self, reps):
+        return P.tile(self, reps)
+
+    def roll(self, shifts, axis=None, *, dims=None):
+        return P.roll(self, shifts, axis, dims=dims)
+
+    def trace(self, offset=0):
+        """The sum of the diagonal."""
+        return P.trace(self, offset=offset)
+
+    def diag(self, k=0):
+        return P.diag(self, k)
+
+    def diagonal(self, offset=0):
+        return P.diagonal(self, offset)
+
+    # -- products -------------------------------------------------------------------
 
     def dot(self, other):
-        """Inner product with another 1-D vector."""
+        """numpy's dot (the inner product for two vectors)."""
         return P.dot(self, other)
 
     def outer(self, other):
-        """Outer product with another 1-D vector (the matrix of self[i] * other[j])."""
+        """Outer product with another vector (the matrix of self[i] * other[j])."""
         return P.outer(self, other)
 
-    def norm(self):
-        """Euclidean norm of all entries."""
-        return P.norm(self)
+    def matmul(self, other):
+        return P.matmul(self, other)
+
+    def mm(self, other):
+        return P.mm(self, other)
+
+    # -- elementwise -------------------------------------------------------------------
 
     def exp(self):
         return P.exp(self)
@@ -209,8 +489,107 @@ class ArrayMethods(Box):
     def sigmoid(self):
         return P.sigmoid(self)
 
+    def sign(self):
+        return P.sign(self)
+
+    def square(self):
+        return P.square(self)
+
+    def log1p(self):
+        return P.log1p(self)
+
+    def expm1(self):
+        return P.expm1(self)
+
+    def log2(self):
+        return P.log2(self)
+
+    def log10(self):
+        return P.log10(self)
+
+    def sinh(self):
+        return P.sinh(self)
+
+    def cosh(self):
+        return P.cosh(self)
+
+    def arcsin(self):
+        return P.arcsin(self)
+
+    def arccos(self):
+        return P.arccos(self)
+
+    def arctan(self):
+        return P.arctan(self)
+
+    asin, acos, atan = arcsin, arccos, arctan
+
     def maximum(self, other):
         return P.maximum(self, other)
 
+    def minimum(self, other):
+        return P.minimum(self, other)
+
     def pow(self, other):
         return P.power(self, other)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - numpy's and PyTorch's names
+        return P.clip(self, min, max)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        return P.clip(self, min, max)
+
+    # -- types and copies ---------------------------------------------------------------
+
+    def astype(self, dtype):
+        """The values as `dtype` (differentiable between float types)."""
+        return P.astype(self, dtype)
+
+    def float(self):
+        """As float32 (PyTorch's default float type)."""
+        return P.astype(self, np.float32)
+
+    def double(self):
+        """As float64."""
+        return P.astype(self, np.float64)
+
+    def half(self):
+        """As float16."""
+        return P.astype(self, np.float16)
+
+    def long(self):
+        """As int64 (a constant: integers carry no derivative)."""
+        return P.astype(self, np.int64)
+
+    def int(self):
+        return P.astype(self, np.int32)
+
+    def bool(self):
+        return P.astype(self, np.bool_)
+
+    def type(self, dtype=None):
+        """PyTorch's type: with a dtype, the values converted to it."""
+        if dtype is None:
+            return f"adlab.{type(self).__name__}[{self.dtype}]"
+        return P.astype(self, dtype)
+
+    def to(self, *args, **kwargs):
+        """PyTorch's to(): a dtype converts; a device ("cpu") keeps the values as they are."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if not isinstance(a, str):
+                dtype = a
+        return self if dtype is None else P.astype(self, dtype)
+
+    def cpu(self):
+        return self
+
+    def contiguous(self):
+        return self
+
+    def clone(self):
+        """A copy that keeps its derivatives."""
+        return P.copy(self)
+
+    def copy(self):
+        return P.copy(self)

@@ -14,6 +14,16 @@ BACKWARD_TWICE = (
 _NUMERIC_KINDS = "biuf"
 
 
+def changed_in_place(name: str) -> str:
+    """The message of a backward pass that reaches a node changed in place after it was computed."""
+    return (
+        f"backward: a tensor of the graph (made by '{name}') was changed in place after it was "
+        f"computed (through .data, .detach() or an in-place operation such as +=), so the "
+        f"derivatives recorded for it no longer hold. Recompute the output after the change, "
+        f"or change a copy (x.detach().clone())."
+    )
+
+
 def _describe(x) -> str:
     from ._dispatch import Box, raw
 
@@ -64,6 +74,20 @@ def explain(prim, args, params, exc: Exception) -> Exception:
             f"matmul: shapes {shapes} do not fit: the last axis of the left operand must "
             f"equal the first (or second-to-last) axis of the right one. Transpose one "
             f"operand (x.T) or reshape it."
+        )
+    if prim.name == "dot":
+        return AdlabValueError(
+            f"dot: shapes {shapes} do not fit: the two vectors must have the same length."
+        )
+    if prim.name in ("tensordot", "einsum"):
+        return AdlabValueError(
+            f"{prim.name}: shapes {shapes} do not fit {params.get('axes', params.get('subscripts'))!r}: "
+            f"the axes summed over must have the same lengths ({exc})."
+        )
+    if prim.name in ("concatenate", "stack"):
+        return AdlabValueError(
+            f"{prim.name}: shapes {shapes} cannot be joined along axis {params.get('axis')}: "
+            f"{'all shapes must be equal' if prim.name == 'stack' else 'the other axes must match'}."
         )
     if prim.name in ("reshape", "broadcast_to"):
         return AdlabValueError(
@@ -119,10 +143,11 @@ def check_data(data, where: str, dtype=None):
             f"{where}: data is {_describe(data)}; give a number, a list of numbers or a "
             f"numpy array, e.g. adlab.tensor([1.0, 2.0])."
         )
-    if dtype is None and isinstance(data, np.floating) and np.ndim(data) == 0:
+    if dtype is None and type(data) is np.float64:
         return float(data)
     try:
-        arr = np.asarray(data, dtype=dtype)
+        # a copy, as torch.tensor makes: changing the source later does not change the tensor
+        arr = np.array(data, dtype=dtype, copy=True)
     except (ValueError, TypeError) as exc:
         raise AdlabTypeError(
             f"{where}: cannot make a numeric array from {_describe(data)} ({exc}); give "

@@ -28,11 +28,10 @@ class Dual(ArrayMethods):
     def _primal_value(self):
         return self.primal
 
+    _kind = "a value inside adlab.jvp (or jacfwd), which it is differentiating"
+
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            "a Dual (a value inside adlab.jvp or jacfwd) cannot become a numpy array "
-            "without losing its tangent; use adlab operations on it."
-        )
+        raise self._leaving("Converting to a numpy array (np.array, np.asarray)")
 
     def __repr__(self):
         p = np.array2string(np.asarray(raw(self.primal)), separator=", ")
@@ -46,10 +45,13 @@ def _push_forward(top, prim, args, params):
     primals = [a.primal if type(a) is Dual and a._level == level else a for a in args]
     ans = apply(prim, primals, params)
     tangent = None
+    nondiff = prim.nondiff
     for i, a in enumerate(args):
-        if type(a) is Dual and a._level == level:
+        if type(a) is Dual and a._level == level and i not in nondiff:
             t = prim.jvp[i](a.tangent, ans, *primals, **params)
             tangent = t if tangent is None else tangent + t
+    if tangent is None:  # only arguments that carry no derivative had tangents
+        return ans
     out_shape = shape_of(ans)
     if shape_of(tangent) != out_shape:
         tangent = broadcast_to(tangent, out_shape)

@@ -1,9 +1,10 @@
 """The table of primitives: every differentiable operation, declared once.
 
 Each entry gives the name, the display symbol, a plain-text and a LaTeX
-template, the numpy value, one JVP rule and one VJP rule per argument, and
-(where it pays) a Python-float version of the value. The line of maths above
-each entry is the rule being written.
+template, the numpy value, one JVP rule and one VJP rule per argument, the
+rule that batches it under `adlab.vmap`, and (where it pays) a Python-float
+version of the value. The line of maths above each entry is the rule being
+written.
 
 Rules receive the argument tangent ``t`` (JVP) or the output cotangent ``g``
 (VJP), the primal output ``ans`` and the primal arguments. They are written
@@ -12,8 +13,13 @@ that is what makes derivatives of derivatives work. Broadcasting is not the
 rules' business: the machinery broadcasts tangents to the output's shape and
 undoes broadcasting of cotangents with `unbroadcast`.
 
-Forward mode, reverse mode, traces, graph labels and the parametrised tests
-all read `PRIMITIVES`; adding an operation is one `defprim` call.
+Where a rule would compute 0 * inf or 0 * log(0) at a point where the
+derivative is a plain number (x ** 0 at x = 0, d/dy 0 ** y, the norm at 0),
+it selects the value with `where` on a safe argument, so no nan leaks into
+first or higher derivatives.
+
+Forward mode, reverse mode, vmap, traces, graph labels and the parametrised
+tests all read `PRIMITIVES`; adding an operation is one `defprim` call.
 """
 
 from __future__ import annotations
@@ -21,19 +27,24 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import string
 
 import numpy as np
 
-from ._dispatch import EMPTY, Box, Primitive, apply, raw, shape_of
-from .errors import AdlabValueError
+from . import batchrules as B
+from ._dispatch import EMPTY, Box, Primitive, Variadic, apply, raw, shape_of, strip
+from .errors import AdlabTypeError, AdlabValueError
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def defprim(name, symbol, text, latex, impl, jvp, vjp, fast=None, partials=()):
+def defprim(name, symbol, text, latex, impl, jvp, vjp, fast=None, partials=(), batch=None,
+            nondiff=()):
     """Declare a primitive and add it to `PRIMITIVES`; returns the record."""
-    prim = Primitive(name, symbol, text, latex, impl, tuple(jvp), tuple(vjp), fast,
-                     tuple(partials))
+    if not isinstance(jvp, Variadic):
+        jvp, vjp = tuple(jvp), tuple(vjp)
+    prim = Primitive(name, symbol, text, latex, impl, jvp, vjp, fast, tuple(partials), batch,
+                     tuple(nondiff))
     PRIMITIVES[name] = prim
     return prim
 
@@ -41,14 +52,78 @@ def defprim(name, symbol, text, latex, impl, jvp, vjp, fast=None, partials=()):
 # -- constants used inside rules (no derivative flows through them) ----------
 
 
-def _const(fn, *xs):
-    """Evaluate `fn` on the plain primal values of `xs`, as a float or array."""
-    r = fn(*[raw(x) for x in xs])
+def _float_like(r, xs):
+    """A boolean or float result in the inputs' floating dtype (1.0 / 0.0 for scalars).
+
+    A mask computed from float32 values is float32, so that multiplying by it
+    keeps a float32 derivative float32.
+    """
     if isinstance(r, (bool, np.bool_)):
         return 1.0 if r else 0.0
-    if isinstance(r, np.ndarray) and r.dtype == bool:
-        return r.astype(float)
+    if isinstance(r, (np.ndarray, np.generic)) and r.dtype.kind in "bf":
+        floats = [x.dtype for x in xs if isinstance(x, (np.ndarray, np.floating))
+                  and x.dtype.kind == "f"]
+        if floats:
+            dtype = np.result_type(*floats)
+            if r.dtype != dtype:
+                return r.astype(dtype)
+        elif r.dtype.kind == "b":
+            return r.astype(np.float64)
     return r
+
+
+def _constant_impl(*xs, fn):
+    return fn(*xs)
+
+
+def _no_derivative(*args, **params):
+    raise AdlabTypeError("constant: this value carries no derivative (an internal error if seen).")
+
+
+# an internal operation: fn applied elementwise to values stripped of their
+# derivatives (batched under vmap); not a differentiable primitive of the table
+CONSTANT = Primitive("constant", "const", "const({*})", "\\operatorname{{const}}({*})",
+                     _constant_impl, Variadic(_no_derivative), Variadic(_no_derivative),
+                     batch=B.elementwise)
+
+
+def _const(fn, *xs):
+    """fn of the values of xs as a constant: no derivative flows through it.
+
+    Booleans come back as 1.0 / 0.0 in the inputs' floating dtype. Under
+    `adlab.vmap` the result stays batched (fn must then work elementwise).
+    """
+    xs = [strip(x) for x in xs]
+    if any(isinstance(x, Box) for x in xs):  # batch boxes of vmap remain
+        return apply(CONSTANT, xs, {"fn": lambda *v: _float_like(fn(*v), v)})
+    return _float_like(fn(*xs), xs)
+
+
+def _is_zero(x):
+    return _const(lambda v: v == 0, x)
+
+
+def _zeros(x):
+    """Zeros of x's shape and dtype, as a constant."""
+    return _const(np.zeros_like, x)
+
+
+def _ones(x):
+    return _const(np.ones_like, x)
+
+
+def _safe(x, where_bad, fill=1.0):
+    """x with `fill` where the constant mask `where_bad` is 1 (a safe argument for a rule)."""
+    if _none_set(where_bad):
+        return x
+    return where(where_bad, fill, x)
+
+
+def _none_set(mask) -> bool:
+    """True when a constant mask is plain and has no entry set (the common case, no where needed)."""
+    if isinstance(mask, Box):
+        return False
+    return not np.any(mask)
 
 
 def _count(shape):
@@ -58,15 +133,26 @@ def _count(shape):
 def _keepdims_shape(shape, axis):
     if axis is None:
         return (1,) * len(shape)
-    axes = {a % len(shape) for a in axis}
+    axes = {a % len(shape) for a in axis} if shape else set()
     return tuple(1 if i in axes else d for i, d in enumerate(shape))
+
+
+def _kd(v, x, axis, keepdims):
+    """A reduction's result v of x, with the reduced axes put back as length 1."""
+    if keepdims:
+        return v
+    return reshape(v, _keepdims_shape(shape_of(x), axis))
 
 
 def _spread(g, x, axis, keepdims):
     """Cotangent g of a reduction of x over `axis`, spread back over x's shape."""
-    if axis is not None and not keepdims:  # put back the reduced axes, as length 1
-        g = reshape(g, _keepdims_shape(shape_of(x), axis))
-    return broadcast_to(g, shape_of(x))
+    return broadcast_to(_kd(g, x, axis, keepdims), shape_of(x))
+
+
+def _reduced(x, ans):
+    """Number of entries of x that each entry of the reduction `ans` combines."""
+    n_out = _count(shape_of(ans))
+    return _count(shape_of(x)) // n_out if n_out else 0
 
 
 def _swap_last(x):
@@ -108,8 +194,22 @@ def _squeeze_last(x):
     return reshape(x, shape_of(x)[:-1])
 
 
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return not any(isinstance(p, (np.ndarray, list)) for p in parts)
+
+
+def _getitem_impl(x, index):
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    return x[index]
+
+
 def _index_add_impl(g, index, shape):
-    out = np.zeros(shape, dtype=np.result_type(g, float))
+    out = np.zeros(shape, dtype=np.result_type(g, 0.0))
+    if _is_basic_index(index):  # no repeated positions: a plain add
+        out[index] += g
+        return out
     np.add.at(out, index, g)
     return out
 
@@ -117,8 +217,8 @@ def _index_add_impl(g, index, shape):
 def _dot_impl(a, b):
     if np.ndim(a) != 1 or np.ndim(b) != 1:
         raise AdlabValueError(
-            f"dot: expects two 1-D vectors (as torch.dot does), got shapes "
-            f"{np.shape(a)} and {np.shape(b)}. For matrices use a @ b (matmul)."
+            f"dot: the dot primitive takes two 1-D vectors, got shapes {np.shape(a)} and "
+            f"{np.shape(b)}; adlab.dot sends other shapes to matmul or tensordot."
         )
     return np.dot(a, b)
 
@@ -129,8 +229,8 @@ _UFUNC_BUFFER = 8192  # numpy's default ufunc buffer size, in elements
 def _outer_impl(a, b):
     if np.ndim(a) != 1 or np.ndim(b) != 1:
         raise AdlabValueError(
-            f"outer: expects two 1-D vectors (as torch.outer does), got shapes "
-            f"{np.shape(a)} and {np.shape(b)}. Flatten them first, e.g. x.reshape(-1)."
+            f"outer: the outer primitive takes two 1-D vectors, got shapes {np.shape(a)} and "
+            f"{np.shape(b)}; adlab.outer flattens its arguments first."
         )
     shape = (np.shape(a)[0], np.shape(b)[0])
     if shape[0] * shape[1] <= _UFUNC_BUFFER:
@@ -160,7 +260,290 @@ def _sigmoid_fast(x):
     return 0.5 * (1.0 + math.tanh(0.5 * x))
 
 
+def _norm_impl(x, axis=None, keepdims=False):
+    return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=keepdims))
+
+
+def _logsumexp_impl(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    if x.size == 0:
+        return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0).astype(m.dtype, copy=False)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=tuple(range(x.ndim)) if axis is None else axis)
+    return out[()] if out.ndim == 0 else out
+
+
+def _softmax_impl(x, axis):
+    x = np.asarray(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_impl(x, axis):
+    x = np.asarray(x)
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _axis_slice(ndim, axis, part):
+    """An index taking `part` (a slice) along `axis` of an array of `ndim` axes."""
+    return (slice(None),) * (axis % ndim) + (part,)
+
+
+def _flip(x, axis):
+    return getitem(x, _axis_slice(len(shape_of(x)), axis, slice(None, None, -1)))
+
+
+def _cumprod_last(x):
+    """Inclusive products along the last axis, by a doubling scan of multiplications.
+
+    Written with adlab operations only (no division), so it is right where x
+    has zeros and differentiable to any order.
+    """
+    shape = shape_of(x)
+    k = shape[-1]
+    d = 1
+    while d < k:
+        head = np.ones(shape[:-1] + (d,), dtype=np.result_type(raw(x), 0.0))
+        x = x * concatenate([head, getitem(x, (Ellipsis, slice(0, k - d)))], axis=-1)
+        d *= 2
+    return x
+
+
+def _exclusive_left(x):
+    """Products of the entries before each one along the last axis (1 for the first)."""
+    shape = shape_of(x)
+    k = shape[-1]
+    head = np.ones(shape[:-1] + (1,), dtype=np.result_type(raw(x), 0.0))
+    return concatenate([head, getitem(_cumprod_last(x), (Ellipsis, slice(0, k - 1)))], axis=-1)
+
+
+def _prod_others(x, axis):
+    """For each entry of x, the product of the other entries it is reduced with."""
+    shape = shape_of(x)
+    n = len(shape)
+    axes = tuple(range(n)) if axis is None else tuple(sorted(a % n for a in axis))
+    if _count(shape) == 0:
+        return _zeros(x)
+    kept = tuple(i for i in range(n) if i not in axes)
+    perm = kept + axes
+    moved = transpose(x, perm) if perm != tuple(range(n)) else x
+    k = _count(shape[a] for a in axes)
+    flat = reshape(moved, tuple(shape[i] for i in kept) + (k,))
+    left = _exclusive_left(flat)
+    right = _flip(_exclusive_left(_flip(flat, -1)), -1)
+    others = reshape(left * right, tuple(shape[i] for i in perm))
+    if perm == tuple(range(n)):
+        return others
+    return transpose(others, tuple(np.argsort(perm).tolist()))
+
+
+def _chooser_weights(x, ans, axis, keepdims):
+    """Constant weights of max/min: 1/k on each of the k entries equal to the extreme."""
+    hit = _const(np.equal, x, _kd(ans, x, axis, keepdims))
+    return hit / sum_(hit, axis, keepdims=True)
+
+
+def _centered(x, axis):
+    return x - mean(x, axis, keepdims=True)
+
+
+def _var_factor(x, ans, ddof):
+    d = _reduced(x, ans) - ddof
+    return 1.0 / d if d > 0 else math.nan
+
+
+def _diag_mask(shape, offset, axis1, axis2):
+    """Ones on the `offset` diagonal of the (axis1, axis2) plane, shaped to broadcast with x."""
+    n1, n2 = shape[axis1], shape[axis2]
+    mask_shape = [1] * len(shape)
+    mask_shape[axis1], mask_shape[axis2] = n1, n2
+    eye = np.eye(n1, n2, k=offset)
+    if axis1 > axis2:
+        eye = eye.T
+    return eye.reshape(mask_shape)
+
+
+def _trace_vjp(g, ans, x, offset, axis1, axis2):
+    shape = shape_of(x)
+    lo, hi = sorted((axis1, axis2))
+    kept = [d for i, d in enumerate(shape) if i not in (lo, hi)]
+    expand = list(kept)
+    expand.insert(lo, 1)
+    expand.insert(hi, 1)
+    mask = _diag_mask(shape, offset, axis1, axis2).astype(np.result_type(raw(x), 0.0))
+    return reshape(g, tuple(expand)) * mask
+
+
+def _diag_positions(n_rows, n_cols, k):
+    length = builtins.max(0, builtins.min(n_rows - builtins.max(0, -k), n_cols - builtins.max(0, k)))
+    r = np.arange(length) + builtins.max(0, -k)
+    return r, r + k
+
+
+def _diag_vjp(g, ans, x, k):
+    shape = shape_of(x)
+    if len(shape) == 1:  # x built a matrix: its cotangent is the matrix's diagonal
+        return diag(g, k)
+    rows, cols = _diag_positions(shape[0], shape[1], k)
+    return index_add(g, (rows, cols), shape)
+
+
+def _tile_vjp(g, ans, x, reps):
+    shape = shape_of(x)
+    d = builtins.max(len(shape), len(reps))
+    xs = (1,) * (d - len(shape)) + shape
+    rs = (1,) * (d - len(reps)) + tuple(reps)
+    split = tuple(v for pair in zip(rs, xs) for v in pair)
+    summed = sum_(reshape(g, split), axis=tuple(range(0, 2 * d, 2)))
+    return reshape(summed, shape)
+
+
+def _repeat_vjp(g, ans, x, repeats, axis):
+    n = shape_of(x)[axis]
+    index = np.repeat(np.arange(n), repeats)
+    return index_add(g, _axis_slice(len(shape_of(x)), axis, index), shape_of(x))
+
+
+def _concat_vjp(i, g, ans, *xs, axis):
+    sizes = [shape_of(x)[axis] for x in xs]
+    start = sum(sizes[:i])
+    return getitem(g, _axis_slice(len(shape_of(g)), axis, slice(start, start + sizes[i])))
+
+
+def _stack_vjp(i, g, ans, *xs, axis):
+    return getitem(g, _axis_slice(len(shape_of(g)), axis, i))
+
+
+# -- einsum: subscripts, and the rules that permute them -------------------------
+
+_LETTERS = string.ascii_letters
+
+
+def _einsum_subscripts(subscripts, shapes):
+    """Explicit 'ab,bc->ac' form of `subscripts` for operands of `shapes` (no '...')."""
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins, out = spec, None
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        raise AdlabValueError(
+            f"einsum: the subscripts {subscripts!r} name {len(terms)} operand(s) but "
+            f"{len(shapes)} were given."
+        )
+    used = set(spec) - set(".,->")
+    free = [c for c in _LETTERS if c not in used]
+    ell_rank = 0
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            ell_rank = builtins.max(ell_rank, len(shape) - (len(term) - 3))
+    ell = "".join(free[:ell_rank])
+    explicit = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            k = len(shape) - (len(term) - 3)
+            term = term.replace("...", ell[ell_rank - k:] if k else "")
+        if len(term) != len(shape):
+            raise AdlabValueError(
+                f"einsum: the term {term!r} has {len(term)} letter(s) for an operand of shape "
+                f"{shape}; give one letter per axis."
+            )
+        explicit.append(term)
+    if out is None:
+        counts = {}
+        for c in "".join(explicit):
+            counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return ",".join(explicit) + "->" + out
+
+
+def _einsum_jvp(i, t, ans, *xs, subscripts):
+    args = list(xs)
+    args[i] = t
+    return apply(EINSUM, tuple(args), {"subscripts": subscripts})
+
+
+def _einsum_vjp(i, g, ans, *xs, subscripts):
+    ins, out = subscripts.split("->")
+    terms = ins.split(",")
+    target = terms[i]
+    used = set(subscripts) - set(",->")
+    free = iter(c for c in _LETTERS if c not in used)
+    # repeated letters of the target (a diagonal, 'ii') get fresh letters tied by identities
+    unique, deltas, seen = "", [], {}
+    for c, size in zip(target, shape_of(xs[i])):
+        if c in seen:
+            fresh = next(free)
+            unique += fresh
+            deltas.append((c + fresh, np.eye(size, dtype=np.result_type(raw(g), 0.0))))
+        else:
+            seen[c] = size
+            unique += c
+    others = [(t, x) for k, (t, x) in enumerate(zip(terms, xs)) if k != i]
+    have = set(out) | {c for t, _ in others for c in t} | {c for d, _ in deltas for c in d}
+    # letters only the target has are summed over in the forward pass: broadcast back
+    extras = [(c, np.ones(size, dtype=np.result_type(raw(g), 0.0)))
+              for c, size in zip(unique, shape_of(xs[i])) if c not in have]
+    parts = [(out, g)] + others + deltas + extras
+    spec = ",".join(t for t, _ in parts) + "->" + unique
+    return apply(EINSUM, tuple(x for _, x in parts), {"subscripts": spec})
+
+
+def _tensordot_subscripts(na, nb, axes):
+    """The einsum subscripts equal to tensordot over `axes` of operands of na and nb axes."""
+    a_axes, b_axes = axes
+    letters = iter(_LETTERS)
+    a = [next(letters) for _ in range(na)]
+    b = [next(letters) for _ in range(nb)]
+    for p, q in zip(a_axes, b_axes):
+        b[q] = a[p]
+    out = [c for k, c in enumerate(a) if k not in a_axes] + \
+          [c for k, c in enumerate(b) if k not in b_axes]
+    return "".join(a) + "," + "".join(b) + "->" + "".join(out)
+
+
+def _tensordot_rule(i, gt, ans, a, b, axes, transpose_out):
+    spec = _tensordot_subscripts(len(shape_of(a)), len(shape_of(b)), axes)
+    args = [a, b]
+    if transpose_out:  # the VJP: the rule of einsum for argument i
+        return _einsum_vjp(i, gt, ans, a, b, subscripts=spec)
+    args[i] = gt
+    return apply(TENSORDOT, tuple(args), {"axes": axes})
+
+
+# -- the pow rules: right at x = 0 ------------------------------------------------
+
+
+def _pow_dx(t, ans, x, y):
+    """t y x^(y-1), and 0 where y = 0 (x^0 is constant, even at x = 0)."""
+    if type(y) in (float, int):
+        if y != 0:
+            return t * y * power(x, y - 1)
+        return t * _zeros(x)
+    y0 = _is_zero(y)
+    if _none_set(y0):
+        return t * y * power(x, y - 1)
+    return t * where(y0, 0.0, y * power(x, where(y0, 1.0, y - 1)))
+
+
+def _pow_dy(t, ans, x, y):
+    """t x^y ln(x), and 0 where x = 0 and y >= 0 (as PyTorch), without ln(0)."""
+    bad = _const(lambda a, b: (a == 0) & (b >= 0), x, y)
+    if _none_set(bad):
+        return t * ans * log(x)
+    return t * where(bad, 0.0, ans * log(_safe(x, bad)))
+
+
 # -- the table ---------------------------------------------------------------
+
+E, R, A = B.elementwise, B.reduction, B.along_axis
 
 # d(x + y) = dx + dy
 ADD = defprim(
@@ -168,7 +551,7 @@ ADD = defprim(
     jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
     fast=operator.add,
-    partials=(("1", "1"), ("1", "1")))
+    partials=(("1", "1"), ("1", "1")), batch=E)
 
 # d(x - y) = dx - dy
 SUB = defprim(
@@ -176,7 +559,7 @@ SUB = defprim(
     jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
     fast=operator.sub,
-    partials=(("1", "1"), ("−1", "-1")))
+    partials=(("1", "1"), ("−1", "-1")), batch=E)
 
 # d(-x) = -dx
 NEG = defprim(
@@ -184,7 +567,7 @@ NEG = defprim(
     jvp=(lambda t, ans, x: -t,),
     vjp=(lambda g, ans, x: -g,),
     fast=operator.neg,
-    partials=(("−1", "-1"),))
+    partials=(("−1", "-1"),), batch=E)
 
 # d(x y) = y dx + x dy
 MUL = defprim(
@@ -192,7 +575,7 @@ MUL = defprim(
     jvp=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
     vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: x * g),
     fast=operator.mul,
-    partials=(("{1}", "{1}"), ("{0}", "{0}")))
+    partials=(("{1}", "{1}"), ("{0}", "{0}")), batch=E)
 
 # d(x / y) = dx / y - (x / y) dy / y
 DIV = defprim(
@@ -200,17 +583,17 @@ DIV = defprim(
     jvp=(lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: -div(ans * t, y)),
     vjp=(lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: -div(g * ans, y)),
     fast=operator.truediv,
-    partials=(("1 / {1}", "\\frac{{1}}{{{1}}}"), ("−{out} / {1}", "-\\frac{{{out}}}{{{1}}}")))
+    partials=(("1 / {1}", "\\frac{{1}}{{{1}}}"), ("−{out} / {1}", "-\\frac{{{out}}}{{{1}}}")),
+    batch=E)
 
-# d(x^y) = y x^(y-1) dx + ln(x) x^y dy
+# d(x^y) = y x^(y-1) dx + ln(x) x^y dy   (0 for y = 0, and for x = 0 with y >= 0, as PyTorch)
 POW = defprim(
     "pow", "^", "{0}^{1}", "{{{0}}}^{{{1}}}", np.power,
-    jvp=(lambda t, ans, x, y: t * y * power(x, y - 1),
-         lambda t, ans, x, y: t * ans * log(x)),
-    vjp=(lambda g, ans, x, y: g * y * power(x, y - 1),
-         lambda g, ans, x, y: g * ans * log(x)),
+    jvp=(_pow_dx, _pow_dy),
+    vjp=(lambda g, ans, x, y: _pow_dx(g, ans, x, y), lambda g, ans, x, y: _pow_dy(g, ans, x, y)),
     fast=operator.pow,
-    partials=(("{1} {0}^({1} − 1)", "{1} {0}^{{{1} - 1}}"), ("ln({0}) {out}", "\\ln({0})\\, {out}")))
+    partials=(("{1} {0}^({1} − 1)", "{1} {0}^{{{1} - 1}}"), ("ln({0}) {out}", "\\ln({0})\\, {out}")),
+    batch=E)
 
 # d exp(x) = exp(x) dx
 EXP = defprim(
@@ -218,7 +601,7 @@ EXP = defprim(
     jvp=(lambda t, ans, x: t * ans,),
     vjp=(lambda g, ans, x: g * ans,),
     fast=math.exp,
-    partials=(("{out}", "{out}"),))
+    partials=(("{out}", "{out}"),), batch=E)
 
 # d ln(x) = dx / x
 LOG = defprim(
@@ -226,7 +609,7 @@ LOG = defprim(
     jvp=(lambda t, ans, x: div(t, x),),
     vjp=(lambda g, ans, x: div(g, x),),
     fast=math.log,
-    partials=(("1 / {0}", "\\frac{{1}}{{{0}}}"),))
+    partials=(("1 / {0}", "\\frac{{1}}{{{0}}}"),), batch=E)
 
 # d sin(x) = cos(x) dx
 SIN = defprim(
@@ -234,7 +617,7 @@ SIN = defprim(
     jvp=(lambda t, ans, x: t * cos(x),),
     vjp=(lambda g, ans, x: g * cos(x),),
     fast=math.sin,
-    partials=(("cos({0})", "\\cos {0}"),))
+    partials=(("cos({0})", "\\cos {0}"),), batch=E)
 
 # d cos(x) = -sin(x) dx
 COS = defprim(
@@ -242,7 +625,7 @@ COS = defprim(
     jvp=(lambda t, ans, x: -(t * sin(x)),),
     vjp=(lambda g, ans, x: -(g * sin(x)),),
     fast=math.cos,
-    partials=(("−sin({0})", "-\\sin {0}"),))
+    partials=(("−sin({0})", "-\\sin {0}"),), batch=E)
 
 # d tan(x) = (1 + tan(x)^2) dx
 TAN = defprim(
@@ -250,7 +633,7 @@ TAN = defprim(
     jvp=(lambda t, ans, x: t * (1.0 + ans * ans),),
     vjp=(lambda g, ans, x: g * (1.0 + ans * ans),),
     fast=math.tan,
-    partials=(("1 + {out}²", "1 + {out}^2"),))
+    partials=(("1 + {out}²", "1 + {out}^2"),), batch=E)
 
 # d tanh(x) = (1 - tanh(x)^2) dx
 TANH = defprim(
@@ -258,7 +641,7 @@ TANH = defprim(
     jvp=(lambda t, ans, x: t * (1.0 - ans * ans),),
     vjp=(lambda g, ans, x: g * (1.0 - ans * ans),),
     fast=math.tanh,
-    partials=(("1 − {out}²", "1 - {out}^2"),))
+    partials=(("1 − {out}²", "1 - {out}^2"),), batch=E)
 
 # d sqrt(x) = dx / (2 sqrt(x))
 SQRT = defprim(
@@ -266,15 +649,133 @@ SQRT = defprim(
     jvp=(lambda t, ans, x: div(t, 2.0 * ans),),
     vjp=(lambda g, ans, x: div(g, 2.0 * ans),),
     fast=math.sqrt,
-    partials=(("1 / (2 {out})", "\\frac{{1}}{{2 {out}}}"),))
+    partials=(("1 / (2 {out})", "\\frac{{1}}{{2 {out}}}"),), batch=E)
 
-# d |x| = sign(x) dx
+# d |x| = sign(x) dx   (0 at x = 0, as PyTorch and JAX)
 ABS = defprim(
     "abs", "|·|", "|{0}|", "\\left|{0}\\right|", np.abs,
     jvp=(lambda t, ans, x: t * _const(np.sign, x),),
     vjp=(lambda g, ans, x: g * _const(np.sign, x),),
     fast=builtins.abs,
-    partials=(("sign({0})", "\\operatorname{{sign}} {0}"),))
+    partials=(("sign({0})", "\\operatorname{{sign}} {0}"),), batch=E)
+
+# d sign(x) = 0
+SIGN = defprim(
+    "sign", "sign", "sign({0})", "\\operatorname{{sign}} {0}", np.sign,
+    jvp=(lambda t, ans, x: t * _zeros(x),),
+    vjp=(lambda g, ans, x: g * _zeros(x),),
+    partials=(("0", "0"),), batch=E)
+
+# d x^2 = 2 x dx
+SQUARE = defprim(
+    "square", "²", "{0}²", "{{{0}}}^2", np.square,
+    jvp=(lambda t, ans, x: t * (2.0 * x),),
+    vjp=(lambda g, ans, x: g * (2.0 * x),),
+    fast=lambda x: x * x,
+    partials=(("2 {0}", "2 {0}"),), batch=E)
+
+# d ln(1 + x) = dx / (1 + x)
+LOG1P = defprim(
+    "log1p", "ln1p", "ln(1 + {0})", "\\ln(1 + {0})", np.log1p,
+    jvp=(lambda t, ans, x: div(t, 1.0 + x),),
+    vjp=(lambda g, ans, x: div(g, 1.0 + x),),
+    fast=math.log1p,
+    partials=(("1 / (1 + {0})", "\\frac{{1}}{{1 + {0}}}"),), batch=E)
+
+# d (e^x - 1) = e^x dx
+EXPM1 = defprim(
+    "expm1", "expm1", "exp({0}) − 1", "e^{{{0}}} - 1", np.expm1,
+    jvp=(lambda t, ans, x: t * (ans + 1.0),),
+    vjp=(lambda g, ans, x: g * (ans + 1.0),),
+    fast=math.expm1,
+    partials=(("{out} + 1", "{out} + 1"),), batch=E)
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+# d log2(x) = dx / (x ln 2)
+LOG2 = defprim(
+    "log2", "log₂", "log2({0})", "\\log_2 {0}", np.log2,
+    jvp=(lambda t, ans, x: div(t, x * _LN2),),
+    vjp=(lambda g, ans, x: div(g, x * _LN2),),
+    fast=math.log2,
+    partials=(("1 / ({0} ln(2))", "\\frac{{1}}{{{0} \\ln 2}}"),), batch=E)
+
+# d log10(x) = dx / (x ln 10)
+LOG10 = defprim(
+    "log10", "log₁₀", "log10({0})", "\\log_{{10}} {0}", np.log10,
+    jvp=(lambda t, ans, x: div(t, x * _LN10),),
+    vjp=(lambda g, ans, x: div(g, x * _LN10),),
+    fast=math.log10,
+    partials=(("1 / ({0} ln(10))", "\\frac{{1}}{{{0} \\ln 10}}"),), batch=E)
+
+# d sinh(x) = cosh(x) dx
+SINH = defprim(
+    "sinh", "sinh", "sinh({0})", "\\sinh {0}", np.sinh,
+    jvp=(lambda t, ans, x: t * cosh(x),),
+    vjp=(lambda g, ans, x: g * cosh(x),),
+    fast=math.sinh,
+    partials=(("cosh({0})", "\\cosh {0}"),), batch=E)
+
+# d cosh(x) = sinh(x) dx
+COSH = defprim(
+    "cosh", "cosh", "cosh({0})", "\\cosh {0}", np.cosh,
+    jvp=(lambda t, ans, x: t * sinh(x),),
+    vjp=(lambda g, ans, x: g * sinh(x),),
+    fast=math.cosh,
+    partials=(("sinh({0})", "\\sinh {0}"),), batch=E)
+
+# d arcsin(x) = dx / sqrt(1 - x^2)
+ARCSIN = defprim(
+    "arcsin", "asin", "arcsin({0})", "\\arcsin {0}", np.arcsin,
+    jvp=(lambda t, ans, x: div(t, sqrt(1.0 - x * x)),),
+    vjp=(lambda g, ans, x: div(g, sqrt(1.0 - x * x)),),
+    fast=math.asin,
+    partials=(("1 / √(1 − {0}²)", "\\frac{{1}}{{\\sqrt{{1 - {0}^2}}}}"),), batch=E)
+
+# d arccos(x) = -dx / sqrt(1 - x^2)
+ARCCOS = defprim(
+    "arccos", "acos", "arccos({0})", "\\arccos {0}", np.arccos,
+    jvp=(lambda t, ans, x: -div(t, sqrt(1.0 - x * x)),),
+    vjp=(lambda g, ans, x: -div(g, sqrt(1.0 - x * x)),),
+    fast=math.acos,
+    partials=(("−1 / √(1 − {0}²)", "-\\frac{{1}}{{\\sqrt{{1 - {0}^2}}}}"),), batch=E)
+
+# d arctan(x) = dx / (1 + x^2)
+ARCTAN = defprim(
+    "arctan", "atan", "arctan({0})", "\\arctan {0}", np.arctan,
+    jvp=(lambda t, ans, x: div(t, 1.0 + x * x),),
+    vjp=(lambda g, ans, x: div(g, 1.0 + x * x),),
+    fast=math.atan,
+    partials=(("1 / (1 + {0}²)", "\\frac{{1}}{{1 + {0}^2}}"),), batch=E)
+
+
+def _atan2_scale(y, x):
+    """1 / (x^2 + y^2), and 0 at the origin (as PyTorch)."""
+    r2 = x * x + y * y
+    origin = _is_zero(r2)
+    return where(origin, 0.0, div(1.0, _safe(r2, origin))) if not _none_set(origin) else div(1.0, r2)
+
+
+# d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+ARCTAN2 = defprim(
+    "arctan2", "atan2", "atan2({0}, {1})", "\\operatorname{{atan2}}({0}, {1})", np.arctan2,
+    jvp=(lambda t, ans, y, x: t * x * _atan2_scale(y, x),
+         lambda t, ans, y, x: -(t * y * _atan2_scale(y, x))),
+    vjp=(lambda g, ans, y, x: g * x * _atan2_scale(y, x),
+         lambda g, ans, y, x: -(g * y * _atan2_scale(y, x))),
+    fast=math.atan2,
+    partials=(("{1} / ({0}² + {1}²)", "\\frac{{{1}}}{{{0}^2 + {1}^2}}"),
+              ("−{0} / ({0}² + {1}²)", "-\\frac{{{0}}}{{{0}^2 + {1}^2}}")), batch=E)
+
+
+# d (x mod y) = dx - floor(x / y) dy   (numpy's remainder: the sign of y, as Python's %)
+MOD = defprim(
+    "mod", "mod", "{0} mod {1}", "{0} \\bmod {1}", np.remainder,
+    jvp=(lambda t, ans, x, y: t * _ones(x), lambda t, ans, x, y: -(t * _const(np.floor_divide, x, y))),
+    vjp=(lambda g, ans, x, y: g * _ones(x), lambda g, ans, x, y: -(g * _const(np.floor_divide, x, y))),
+    fast=operator.mod,
+    partials=(("1", "1"), ("−⌊{0} / {1}⌋", "-\\left\\lfloor \\frac{{{0}}}{{{1}}} \\right\\rfloor")),
+    batch=E)
 
 # d max(x, y) = [x > y] dx + [x < y] dy   (ties share the derivative equally)
 MAXIMUM = defprim(
@@ -283,7 +784,16 @@ MAXIMUM = defprim(
          lambda t, ans, x, y: t * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)),
     vjp=(lambda g, ans, x, y: g * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y),
          lambda g, ans, x, y: g * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)),
-    partials=(("[{0} > {1}]", "[{0} > {1}]"), ("[{0} < {1}]", "[{0} < {1}]")))
+    partials=(("[{0} > {1}]", "[{0} > {1}]"), ("[{0} < {1}]", "[{0} < {1}]")), batch=E)
+
+# d min(x, y) = [x < y] dx + [x > y] dy   (ties share the derivative equally)
+MINIMUM = defprim(
+    "minimum", "min", "min({0}, {1})", "\\min({0}, {1})", np.minimum,
+    jvp=(lambda t, ans, x, y: t * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y),
+         lambda t, ans, x, y: t * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y)),
+    vjp=(lambda g, ans, x, y: g * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y),
+         lambda g, ans, x, y: g * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y)),
+    partials=(("[{0} < {1}]", "[{0} < {1}]"), ("[{0} > {1}]", "[{0} > {1}]")), batch=E)
 
 # d relu(x) = [x > 0] dx
 RELU = defprim(
@@ -292,7 +802,7 @@ RELU = defprim(
     jvp=(lambda t, ans, x: t * _const(operator.gt, x, 0.0),),
     vjp=(lambda g, ans, x: g * _const(operator.gt, x, 0.0),),
     fast=_relu_fast,
-    partials=(("[{0} > 0]", "[{0} > 0]"),))
+    partials=(("[{0} > 0]", "[{0} > 0]"),), batch=E)
 
 # d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
 SIGMOID = defprim(
@@ -300,47 +810,267 @@ SIGMOID = defprim(
     jvp=(lambda t, ans, x: t * ans * (1.0 - ans),),
     vjp=(lambda g, ans, x: g * ans * (1.0 - ans),),
     fast=_sigmoid_fast,
-    partials=(("{out} (1 − {out})", "{out} (1 - {out})"),))
+    partials=(("{out} (1 − {out})", "{out} (1 - {out})"),), batch=E)
+
+# d where(c, x, y) = where(c, dx, 0) + where(c, 0, dy)   (the condition c carries no derivative)
+WHERE = defprim(
+    "where", "where", "where({0}, {1}, {2})", "\\operatorname{{where}}({0}, {1}, {2})",
+    lambda c, x, y: np.where(c, x, y),
+    jvp=(_no_derivative, lambda t, ans, c, x, y: where(c, t, 0.0),
+         lambda t, ans, c, x, y: where(c, 0.0, t)),
+    vjp=(_no_derivative, lambda g, ans, c, x, y: where(c, g, 0.0),
+         lambda g, ans, c, x, y: where(c, 0.0, g)),
+    partials=(("", ""), ("[{0}]", "[{0}]"), ("1 − [{0}]", "1 - [{0}]")), batch=E,
+    nondiff=(0,))
+
+
+def _clip_masks(x, lo, hi):
+    """Which argument each entry of clip(x, lo, hi) comes from (PyTorch's clamp: x on the bounds)."""
+    inside = _const(lambda a, lo_, hi_: (a >= lo_) & (a <= hi_), x, lo, hi)
+    below = _const(lambda a, lo_, hi_: (a < lo_) & (lo_ <= hi_), x, lo, hi)
+    above = _const(lambda a, lo_, hi_: np.maximum(a, lo_) > hi_, x, lo, hi)
+    return inside, below, above
+
+
+# d clip(x, lo, hi) = [lo <= x <= hi] dx + [x < lo] dlo + [x > hi] dhi
+CLIP = defprim(
+    "clip", "clip", "clip({0}, {1}, {2})", "\\operatorname{{clip}}({0}, {1}, {2})",
+    np.clip,
+    jvp=(lambda t, ans, x, lo, hi: t * _clip_masks(x, lo, hi)[0],
+         lambda t, ans, x, lo, hi: t * _clip_masks(x, lo, hi)[1],
+         lambda t, ans, x, lo, hi: t * _clip_masks(x, lo, hi)[2]),
+    vjp=(lambda g, ans, x, lo, hi: g * _clip_masks(x, lo, hi)[0],
+         lambda g, ans, x, lo, hi: g * _clip_masks(x, lo, hi)[1],
+         lambda g, ans, x, lo, hi: g * _clip_masks(x, lo, hi)[2]),
+    partials=(("[{1} ≤ {0} ≤ {2}]", "[{1} \\le {0} \\le {2}]"), ("[{0} < {1}]", "[{0} < {1}]"),
+              ("[{0} > {2}]", "[{0} > {2}]")), batch=E)
+
+# d stop_gradient(x) = 0   (the value passes, its derivative does not)
+STOP_GRADIENT = defprim(
+    "stop_gradient", "stop", "stop_gradient({0})", "\\operatorname{{stop}}({0})",
+    lambda x: x,
+    jvp=(lambda t, ans, x: t * _zeros(x),),
+    vjp=(lambda g, ans, x: g * _zeros(x),),
+    partials=(("0", "0"),), batch=E, nondiff=(0,))
+
+# d copy(x) = dx
+COPY = defprim(
+    "copy", "copy", "copy({0})", "\\operatorname{{copy}}({0})",
+    lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) else x,
+    jvp=(lambda t, ans, x: t,),
+    vjp=(lambda g, ans, x: g,),
+    partials=(("1", "1"),), batch=E)
+
+
+def _dtype_of(x):
+    """The numpy dtype of x's values (float64 for a Python float)."""
+    v = raw(x)
+    return v.dtype if isinstance(v, (np.ndarray, np.generic)) else np.asarray(v).dtype
+
+
+def _astype_impl(x, dtype):
+    return np.asarray(x).astype(dtype) if isinstance(x, np.ndarray) else np.dtype(dtype).type(x)
+
+
+# d astype(x) = astype(dx): a float type to another, the cotangent cast back
+ASTYPE = defprim(
+    "astype", "cast", "cast({0})", "\\operatorname{{cast}}({0})",
+    _astype_impl,
+    jvp=(lambda t, ans, x, dtype: astype(t, dtype),),
+    vjp=(lambda g, ans, x, dtype: astype(g, _dtype_of(x)),),
+    batch=E)
 
 # d sum(x) = sum(dx)
 SUM = defprim(
-    "sum", "Σ", "sum({0})", "\\sum {0}",
-    lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", "Σ", "sum({0})", "\\sum {0}", np.sum,
     jvp=(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),))
+    vjp=(lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),),
+    batch=R)
+
+
+def _mean_vjp(g, ans, x, axis=None, keepdims=False):
+    k = _reduced(x, ans)
+    if k == 0:  # a mean over no entries (nan): nothing to send back
+        return _zeros(x)
+    return _spread(g, x, axis, keepdims) * (1.0 / k)
+
 
 # d mean(x) = mean(dx)
 MEAN = defprim(
-    "mean", "mean", "mean({0})", "\\operatorname{{mean}} {0}",
-    lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    "mean", "mean", "mean({0})", "\\operatorname{{mean}} {0}", np.mean,
     jvp=(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims)
-        * (_count(shape_of(ans)) / _count(shape_of(x))),))
+    vjp=(_mean_vjp,), batch=R)
+
+# d prod(x) = sum over i of (product of the others) dx_i   (no division: right at zeros)
+PROD = defprim(
+    "prod", "Π", "prod({0})", "\\prod {0}", np.prod,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False:
+         sum_(t * _prod_others(x, axis), axis, keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False:
+         _spread(g, x, axis, keepdims) * _prod_others(x, axis),),
+    batch=R)
+
+# d max(x) = mean of dx over the entries equal to the max (ties share it, as PyTorch's amax)
+MAX = defprim(
+    "max", "max", "max({0})", "\\max {0}", np.max,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False:
+         sum_(t * _chooser_weights(x, ans, axis, keepdims), axis, keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False:
+         _spread(g, x, axis, keepdims) * _chooser_weights(x, ans, axis, keepdims),),
+    batch=R)
+
+# d min(x) = mean of dx over the entries equal to the min
+MIN = defprim(
+    "min", "min", "min({0})", "\\min {0}", np.min,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False:
+         sum_(t * _chooser_weights(x, ans, axis, keepdims), axis, keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False:
+         _spread(g, x, axis, keepdims) * _chooser_weights(x, ans, axis, keepdims),),
+    batch=R)
+
+# d var(x) = 2 / (N - ddof) sum((x - mean(x)) dx)
+VAR = defprim(
+    "var", "var", "var({0})", "\\operatorname{{var}} {0}", np.var,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False, ddof=0:
+         sum_(_centered(x, axis) * t, axis, keepdims) * (2.0 * _var_factor(x, ans, ddof)),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False, ddof=0:
+         _spread(g, x, axis, keepdims) * _centered(x, axis) * (2.0 * _var_factor(x, ans, ddof)),),
+    batch=R)
+
+
+def _std_scale(x, ans, axis, keepdims, ddof):
+    """1 / ((N - ddof) std), and 0 where std = 0 (as PyTorch: a subgradient)."""
+    s = _kd(ans, x, axis, keepdims)
+    flat = _is_zero(s)
+    inv = div(1.0, _safe(s, flat))
+    if not _none_set(flat):
+        inv = where(flat, 0.0, inv)
+    return inv * _var_factor(x, ans, ddof)
+
+
+# d std(x) = sum((x - mean(x)) dx) / ((N - ddof) std(x))
+STD = defprim(
+    "std", "std", "std({0})", "\\operatorname{{std}} {0}", np.std,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False, ddof=0:
+         sum_(_centered(x, axis) * t * _std_scale(x, ans, axis, keepdims, ddof), axis, keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False, ddof=0:
+         _spread(g, x, axis, keepdims) * _centered(x, axis) * _std_scale(x, ans, axis, keepdims, ddof),),
+    batch=R)
+
+# d logsumexp(x) = sum(softmax(x) dx)
+LOGSUMEXP = defprim(
+    "logsumexp", "LSE", "logsumexp({0})", "\\operatorname{{logsumexp}} {0}",
+    _logsumexp_impl,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False:
+         sum_(t * exp(x - _kd(ans, x, axis, keepdims)), axis, keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False:
+         _spread(g, x, axis, keepdims) * exp(x - _kd(ans, x, axis, keepdims)),),
+    batch=R)
+
+
+def _norm_scale(x, ans, axis, keepdims):
+    """1 / ||x||, and 0 where ||x|| = 0 (a subgradient, as PyTorch; JAX gives nan)."""
+    s = _kd(ans, x, axis, keepdims)
+    zero = _is_zero(s)
+    if _none_set(zero):
+        return div(1.0, s)
+    return where(zero, 0.0, div(1.0, _safe(s, zero)))
+
+
+# d ||x|| = <x, dx> / ||x||   (0 at x = 0)
+NORM = defprim(
+    "norm", "‖·‖", "‖{0}‖", "\\lVert {0} \\rVert", _norm_impl,
+    jvp=(lambda t, ans, x, axis=None, keepdims=False:
+         sum_(x * t * _norm_scale(x, ans, axis, keepdims), axis, keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False:
+         _spread(g, x, axis, keepdims) * x * _norm_scale(x, ans, axis, keepdims),),
+    batch=R)
+
+# d softmax(x) = s * (dx - sum(s dx)),  s = softmax(x)
+SOFTMAX = defprim(
+    "softmax", "softmax", "softmax({0})", "\\operatorname{{softmax}} {0}", _softmax_impl,
+    jvp=(lambda t, ans, x, axis: ans * (t - sum_(ans * t, axis, keepdims=True)),),
+    vjp=(lambda g, ans, x, axis: ans * (g - sum_(g * ans, axis, keepdims=True)),),
+    batch=A)
+
+# d log_softmax(x) = dx - sum(softmax(x) dx)
+LOG_SOFTMAX = defprim(
+    "log_softmax", "logsoftmax", "log_softmax({0})", "\\log \\operatorname{{softmax}} {0}",
+    _log_softmax_impl,
+    jvp=(lambda t, ans, x, axis: t - sum_(exp(ans) * t, axis, keepdims=True),),
+    vjp=(lambda g, ans, x, axis: g - exp(ans) * sum_(g, axis, keepdims=True),),
+    batch=A)
+
+# d cumsum(x) = cumsum(dx); its transpose sums from the end
+CUMSUM = defprim(
+    "cumsum", "cumsum", "cumsum({0})", "\\operatorname{{cumsum}} {0}",
+    lambda x, axis: np.cumsum(x, axis=axis),
+    jvp=(lambda t, ans, x, axis: cumsum(t, axis),),
+    vjp=(lambda g, ans, x, axis: _flip(cumsum(_flip(g, axis), axis), axis),),
+    batch=A)
 
 # d <x, y> = <dx, y> + <x, dy>
 DOT = defprim(
     "dot", "·", "{0} · {1}", "{0} \\cdot {1}", _dot_impl,
     jvp=(lambda t, ans, x, y: dot(t, y), lambda t, ans, x, y: dot(x, t)),
-    vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x))
+    vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), batch=B.dot)
 
 # d(a b^T) = da b^T + a db^T;  a_bar = G b,  b_bar = G^T a
 OUTER = defprim(
     "outer", "⊗", "{0} ⊗ {1}", "{0} \\otimes {1}", _outer_impl,
     jvp=(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t)),
-    vjp=(lambda g, ans, a, b: matmul(g, b), lambda g, ans, a, b: matmul(a, g)))
+    vjp=(lambda g, ans, a, b: matmul(g, b), lambda g, ans, a, b: matmul(a, g)), batch=B.outer)
 
 # d(X Y) = dX Y + X dY
 MATMUL = defprim(
     "matmul", "@", "{0} @ {1}", "{0} {1}", np.matmul,
     jvp=(lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t)),
-    vjp=(_matmul_vjp_left, _matmul_vjp_right))
+    vjp=(_matmul_vjp_left, _matmul_vjp_right), batch=B.matmul)
+
+# d tensordot(a, b) = tensordot(da, b) + tensordot(a, db); the VJPs are einsums
+TENSORDOT = defprim(
+    "tensordot", "⊙", "tensordot({0}, {1})", "{0} \\odot {1}",
+    lambda a, b, axes: np.tensordot(a, b, axes=axes),
+    jvp=(lambda t, ans, a, b, axes: _tensordot_rule(0, t, ans, a, b, axes, False),
+         lambda t, ans, a, b, axes: _tensordot_rule(1, t, ans, a, b, axes, False)),
+    vjp=(lambda g, ans, a, b, axes: _tensordot_rule(0, g, ans, a, b, axes, True),
+         lambda g, ans, a, b, axes: _tensordot_rule(1, g, ans, a, b, axes, True)),
+    batch=B.tensordot)
+
+# d einsum(x_1, ..., x_k) = sum over i of einsum(..., dx_i, ...);  x_bar_i: the subscripts permuted
+EINSUM = defprim(
+    "einsum", "einsum", "einsum({*})", "\\operatorname{{einsum}}({*})",
+    lambda *xs, subscripts: np.einsum(subscripts, *xs),
+    jvp=Variadic(_einsum_jvp), vjp=Variadic(_einsum_vjp), batch=B.einsum)
 
 # d reshape(x) = reshape(dx)
 RESHAPE = defprim(
     "reshape", "reshape", "reshape({0})", "\\operatorname{{reshape}} {0}",
     lambda x, shape: np.reshape(x, shape),
     jvp=(lambda t, ans, x, shape: reshape(t, shape),),
-    vjp=(lambda g, ans, x, shape: reshape(g, shape_of(x)),))
+    vjp=(lambda g, ans, x, shape: reshape(g, shape_of(x)),), batch=B.reshaping)
+
+
+def _reshaping(name, symbol):
+    """A primitive that only changes the shape (squeeze, expand_dims, flatten): reshape's rules."""
+    prim = None
+
+    def jvp(t, ans, x, shape):
+        return apply(prim, (t,), {"shape": shape})
+
+    def vjp(g, ans, x, shape):
+        return reshape(g, shape_of(x))
+
+    prim = defprim(name, symbol, f"{name}({{0}})", f"\\operatorname{{{{{name}}}}} {{0}}",
+                   lambda x, shape: np.reshape(x, shape), jvp=(jvp,), vjp=(vjp,),
+                   batch=B.reshaping)
+    return prim
+
+
+# d squeeze(x) = squeeze(dx), d expand_dims(x) = expand_dims(dx), d flatten(x) = flatten(dx)
+SQUEEZE = _reshaping("squeeze", "squeeze")
+EXPAND_DIMS = _reshaping("expand_dims", "unsqueeze")
+FLATTEN = _reshaping("flatten", "flatten")
 
 # d transpose(x) = transpose(dx)
 TRANSPOSE = defprim(
@@ -348,36 +1078,82 @@ TRANSPOSE = defprim(
     lambda x, axes=None: np.transpose(x, axes),
     jvp=(lambda t, ans, x, axes=None: transpose(t, axes),),
     vjp=(lambda g, ans, x, axes=None: transpose(
-        g, None if axes is None else tuple(np.argsort(axes).tolist())),))
+        g, None if axes is None else tuple(np.argsort(axes).tolist())),), batch=B.transposing)
 
 # d x[i] = dx[i]
 GETITEM = defprim(
     "getitem", "[·]", "{0}[i]", "{0}_{{i}}",
-    lambda x, index: x[index],
+    _getitem_impl,
     jvp=(lambda t, ans, x, index: getitem(t, index),),
-    vjp=(lambda g, ans, x, index: index_add(g, index, shape_of(x)),))
+    vjp=(lambda g, ans, x, index: index_add(g, index, shape_of(x)),), batch=B.indexing)
 
 # d scatter(g) = scatter(dg): zeros of `shape` with g added at `index`
 INDEX_ADD = defprim(
     "index_add", "scatter", "scatter({0})", "\\operatorname{{scatter}} {0}",
     _index_add_impl,
     jvp=(lambda t, ans, g, index, shape: index_add(t, index, shape),),
-    vjp=(lambda c, ans, g, index, shape: getitem(c, index),))
-
-# d ||x|| = <x, dx> / ||x||
-NORM = defprim(
-    "norm", "‖·‖", "‖{0}‖", "\\lVert {0} \\rVert",
-    lambda x: np.sqrt(np.sum(np.square(x))),
-    jvp=(lambda t, ans, x: div(sum_(x * t), ans),),
-    vjp=(lambda g, ans, x: div(g * x, ans),),
-    fast=builtins.abs)
+    vjp=(lambda c, ans, g, index, shape: getitem(c, index),), batch=B.scattering)
 
 # d broadcast(x) = broadcast(dx)
 BROADCAST = defprim(
     "broadcast_to", "bcast", "broadcast({0})", "\\operatorname{{broadcast}} {0}",
     lambda x, shape: np.broadcast_to(x, shape),
     jvp=(lambda t, ans, x, shape: broadcast_to(t, shape),),
-    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape_of(x)),))
+    vjp=(lambda g, ans, x, shape: unbroadcast(g, shape_of(x)),), batch=B.broadcasting)
+
+# d concatenate(x_1, ..., x_k) = concatenate(dx_1, ..., dx_k); x_bar_i: the slice of g
+CONCATENATE = defprim(
+    "concatenate", "concat", "concat({*})", "\\operatorname{{concat}}({*})",
+    lambda *xs, axis: np.concatenate([np.asarray(x) for x in xs], axis=axis),
+    jvp=Variadic(lambda i, t, ans, *xs, axis: concatenate(
+        [t if k == i else _zeros(x) for k, x in enumerate(xs)], axis)),
+    vjp=Variadic(_concat_vjp), batch=B.joining)
+
+# d stack(x_1, ..., x_k) = stack(dx_1, ..., dx_k); x_bar_i = g[i] along the new axis
+STACK = defprim(
+    "stack", "stack", "stack({*})", "\\operatorname{{stack}}({*})",
+    lambda *xs, axis: np.stack([np.asarray(x) for x in xs], axis=axis),
+    jvp=Variadic(lambda i, t, ans, *xs, axis: stack(
+        [t if k == i else _zeros(x) for k, x in enumerate(xs)], axis)),
+    vjp=Variadic(_stack_vjp), batch=B.joining)
+
+# d repeat(x) = repeat(dx); x_bar: the copies' cotangents added up
+REPEAT = defprim(
+    "repeat", "repeat", "repeat({0})", "\\operatorname{{repeat}} {0}",
+    lambda x, repeats, axis: np.repeat(x, repeats, axis=axis),
+    jvp=(lambda t, ans, x, repeats, axis: repeat(t, repeats, axis),),
+    vjp=(_repeat_vjp,), batch=B.repeating)
+
+# d tile(x) = tile(dx); x_bar: the tiles' cotangents added up
+TILE = defprim(
+    "tile", "tile", "tile({0})", "\\operatorname{{tile}} {0}",
+    lambda x, reps: np.tile(x, reps),
+    jvp=(lambda t, ans, x, reps: tile(t, reps),),
+    vjp=(_tile_vjp,), batch=B.tiling)
+
+# d roll(x, s) = roll(dx, s); x_bar = roll(g, -s)
+ROLL = defprim(
+    "roll", "roll", "roll({0})", "\\operatorname{{roll}} {0}",
+    lambda x, shift, axis: np.roll(x, shift, axis=axis),
+    jvp=(lambda t, ans, x, shift, axis: roll(t, shift, axis),),
+    vjp=(lambda g, ans, x, shift, axis: roll(
+        g, tuple(-s for s in shift) if isinstance(shift, tuple) else -shift, axis),),
+    batch=B.rolling)
+
+# d trace(X) = trace(dX); X_bar = g I
+TRACE = defprim(
+    "trace", "tr", "tr({0})", "\\operatorname{{tr}} {0}",
+    lambda x, offset, axis1, axis2: np.trace(x, offset, axis1, axis2),
+    jvp=(lambda t, ans, x, offset, axis1, axis2: trace(t, offset=offset, axis1=axis1,
+                                                         axis2=axis2),),
+    vjp=(_trace_vjp,), batch=B.tracing)
+
+# d diag(x) = diag(dx): a vector to a diagonal matrix, or a matrix's diagonal
+DIAG = defprim(
+    "diag", "diag", "diag({0})", "\\operatorname{{diag}} {0}",
+    lambda x, k: np.diag(x, k),
+    jvp=(lambda t, ans, x, k: diag(t, k),),
+    vjp=(_diag_vjp,))
 
 
 # -- public functions: each dispatches to its primitive ----------------------
@@ -411,6 +1187,11 @@ def div(x, y):
 def power(x, y):
     """x ** y, for a constant or a differentiable exponent."""
     return apply(POW, (x, y))
+
+
+def mod(x, y):
+    """x % y with numpy's (and Python's) sign convention: the result has y's sign."""
+    return apply(MOD, (x, y))
 
 
 def exp(x):
@@ -453,9 +1234,74 @@ def abs(x):  # noqa: A001 - mirrors numpy and torch
     return apply(ABS, (x,))
 
 
+def sign(x):
+    """Elementwise sign (-1, 0 or 1); its derivative is 0."""
+    return apply(SIGN, (x,))
+
+
+def square(x):
+    """Elementwise x ** 2."""
+    return apply(SQUARE, (x,))
+
+
+def log1p(x):
+    """Elementwise ln(1 + x), accurate for small x."""
+    return apply(LOG1P, (x,))
+
+
+def expm1(x):
+    """Elementwise e^x - 1, accurate for small x."""
+    return apply(EXPM1, (x,))
+
+
+def log2(x):
+    """Elementwise base-2 logarithm."""
+    return apply(LOG2, (x,))
+
+
+def log10(x):
+    """Elementwise base-10 logarithm."""
+    return apply(LOG10, (x,))
+
+
+def sinh(x):
+    """Elementwise hyperbolic sine."""
+    return apply(SINH, (x,))
+
+
+def cosh(x):
+    """Elementwise hyperbolic cosine."""
+    return apply(COSH, (x,))
+
+
+def arcsin(x):
+    """Elementwise inverse sine."""
+    return apply(ARCSIN, (x,))
+
+
+def arccos(x):
+    """Elementwise inverse cosine."""
+    return apply(ARCCOS, (x,))
+
+
+def arctan(x):
+    """Elementwise inverse tangent."""
+    return apply(ARCTAN, (x,))
+
+
+def arctan2(y, x):
+    """Elementwise angle of the point (x, y); the derivative at the origin is taken as 0."""
+    return apply(ARCTAN2, (y, x))
+
+
 def maximum(x, y):
     """Elementwise maximum of x and y."""
     return apply(MAXIMUM, (x, y))
+
+
+def minimum(x, y):
+    """Elementwise minimum of x and y."""
+    return apply(MINIMUM, (x, y))
 
 
 def relu(x):
@@ -468,31 +1314,312 @@ def sigmoid(x):
     return apply(SIGMOID, (x,))
 
 
-def _axis_param(axis):
+def where(condition, x, y):
+    """x where `condition` holds, else y (elementwise); no derivative flows to the condition."""
+    return apply(WHERE, (_condition(condition), x, y))
+
+
+def _condition(c):
+    c = strip(c)
+    if isinstance(c, Box):
+        return c  # batched under vmap
+    if not isinstance(c, (bool, np.bool_)) and not (isinstance(c, np.ndarray) and c.dtype == bool):
+        c = np.asarray(c) != 0
+    return c
+
+
+def clip(x, a_min=None, a_max=None):
+    """x limited to [a_min, a_max] (None: no bound). The derivative goes to x on the bounds, as PyTorch."""
+    if a_min is None and a_max is None:
+        raise AdlabValueError("clip: give a_min, a_max or both (None means no bound on that side).")
+    lo = -np.inf if a_min is None else a_min
+    hi = np.inf if a_max is None else a_max
+    return apply(CLIP, (x, lo, hi))
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """PyTorch's name for `clip`: ``clamp(x, min=0.0)``."""
+    return clip(x, min, max)
+
+
+def stop_gradient(x):
+    """x's value with no derivative in any mode (JAX's stop_gradient; PyTorch's detach)."""
+    return apply(STOP_GRADIENT, (x,))
+
+
+def copy(x):
+    """A copy of x that keeps its derivatives (PyTorch's clone)."""
+    return apply(COPY, (x,))
+
+
+def _is_float_dtype(dtype) -> bool:
+    return np.dtype(dtype).kind in "fc"
+
+
+def astype(x, dtype):
+    """x converted to `dtype`. To another float type it stays differentiable; to an integer
+    or boolean type the result is a constant (no derivative flows through it)."""
+    dtype = np.dtype(dtype)
+    current = np.result_type(raw(x))
+    if current == dtype and isinstance(raw(x), np.ndarray):
+        return x
+    if _is_float_dtype(dtype) and current.kind in "fc":
+        return apply(ASTYPE, (x,), {"dtype": dtype})
+    return _const(lambda v: _astype_impl(v, dtype), x)
+
+
+def _axis_param(axis, dim=None, where="reduction"):
+    if dim is not None:
+        if axis is not None:
+            raise AdlabValueError(f"{where}: give axis= (numpy) or dim= (PyTorch), not both.")
+        axis = dim
     if axis is None:
         return None
-    if isinstance(axis, int):
-        return (axis,)
-    return tuple(axis)
+    if isinstance(axis, (tuple, list)):
+        return tuple(operator.index(a) for a in axis)
+    return (operator.index(axis),)
 
 
-def sum_(x, axis=None, keepdims=False):
+def _keep(keepdims, keepdim):
+    return bool(keepdim) if keepdim is not None else bool(keepdims)
+
+
+def _reduce(prim, x, axis, keepdims, dim, keepdim, **params):
+    axis = _axis_param(axis, dim, prim.name)
+    n = len(shape_of(x))
+    if axis is not None:
+        for a in axis:
+            if not -builtins.max(n, 1) <= a < builtins.max(n, 1):
+                raise AdlabValueError(
+                    f"{prim.name}: axis {a} is out of range for an array of shape "
+                    f"{shape_of(x)} ({n} axes)."
+                )
+        axis = tuple(sorted({a % n for a in axis})) if n else ()  # a 0-d array: nothing to reduce
+    return apply(prim, (x,), {"axis": axis, "keepdims": _keep(keepdims, keepdim), **params})
+
+
+def sum_(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Sum of the entries of x, over `axis` (an int, a tuple, or None for all)."""
-    return apply(SUM, (x,), {"axis": _axis_param(axis), "keepdims": bool(keepdims)})
+    return _reduce(SUM, x, axis, keepdims, dim, keepdim)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean of the entries of x, over `axis` (an int, a tuple, or None for all)."""
-    return apply(MEAN, (x,), {"axis": _axis_param(axis), "keepdims": bool(keepdims)})
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Mean of the entries of x, over `axis` (an int, a tuple, or None for all).
+
+    The mean of no entries is nan (with numpy's warning); its gradient is empty.
+    """
+    return _reduce(MEAN, x, axis, keepdims, dim, keepdim)
+
+
+def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Product of the entries of x over `axis`; its derivative is right where x has zeros."""
+    return _reduce(PROD, x, axis, keepdims, dim, keepdim)
+
+
+def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Largest entry over `axis`; tied entries share the derivative equally (PyTorch's amax)."""
+    return _reduce(MAX, x, axis, keepdims, dim, keepdim)
+
+
+def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Smallest entry over `axis`; tied entries share the derivative equally."""
+    return _reduce(MIN, x, axis, keepdims, dim, keepdim)
+
+
+def _extreme(reduce, elementwise, arg, x, axis, keepdims, dim, keepdim):
+    if axis is not None and not isinstance(axis, (int, np.integer, tuple, list)):
+        return elementwise(x, axis)  # max(x, y): PyTorch's two-tensor form
+    if dim is not None:  # PyTorch's max(x, dim=d): (values, indices), derivative to the index
+        return _values_and_indices(x, arg, dim, _keep(keepdims, keepdim))
+    return reduce(x, axis, keepdims, keepdim=keepdim)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """numpy's max over `axis` (ties share the derivative); ``max(x, y)`` is `maximum`;
+    ``max(x, dim=d)`` is PyTorch's: (values, indices), the derivative going to the index."""
+    return _extreme(amax, maximum, argmax, x, axis, keepdims, dim, keepdim)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """numpy's min over `axis`; ``min(x, y)`` is `minimum`; ``min(x, dim=d)`` gives (values, indices)."""
+    return _extreme(amin, minimum, argmin, x, axis, keepdims, dim, keepdim)
+
+
+class ValuesIndices(tuple):
+    """PyTorch's (values, indices) pair of ``max(dim=...)`` and ``min(dim=...)``."""
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _values_and_indices(x, arg, dim, keepdim):
+    n = len(shape_of(x))
+    d = _one_axis(x, dim, None, "max")
+    idx = arg(x, d, keepdims=True)
+    positions = np.arange(shape_of(x)[d]).reshape((-1,) + (1,) * (n - d - 1))
+    chosen = _const(np.equal, positions, idx)  # one-hot along dim: the first of ties
+    values = sum_(where(chosen, x, 0.0), d, keepdims=True)  # the derivative goes there only
+    if not keepdim:
+        values = squeeze(values, d)
+        idx = _strip_axis(idx, d)
+    return ValuesIndices((values, idx))
+
+
+def _strip_axis(idx, d):
+    if isinstance(idx, Box) and not isinstance(strip(idx), Box):  # an eager tensor
+        return _like_input(np.squeeze(raw(idx), d), idx)
+    return apply(RESHAPE, (idx,), {"shape": tuple(s for i, s in enumerate(shape_of(idx))
+                                                  if i != d)})
+
+
+def _like_input(value, x):
+    """A plain result as an eager tensor when x is one (PyTorch returns tensors)."""
+    from .tensor import Tensor
+
+    if type(x) is Tensor and x._level == 0 and not isinstance(value, Box):
+        return Tensor(value)
+    return value
+
+
+def _arg_impl(fn):
+    def impl(x, axis=None, keepdims=False):
+        a = None if axis is None else axis[0]
+        return fn(x, axis=a, keepdims=keepdims)
+    return impl
+
+
+# internal operations without derivatives (batched under vmap): argmax and argmin
+ARGMAX = Primitive("argmax", "argmax", "argmax({0})", "\\operatorname{{argmax}} {0}",
+                   _arg_impl(np.argmax), (_no_derivative,), (_no_derivative,), batch=B.arg_reduction)
+ARGMIN = Primitive("argmin", "argmin", "argmin({0})", "\\operatorname{{argmin}} {0}",
+                   _arg_impl(np.argmin), (_no_derivative,), (_no_derivative,), batch=B.arg_reduction)
+
+
+def _arg(prim, x, axis, keepdims, dim, keepdim):
+    axis = _axis_param(axis, dim, prim.name)
+    if axis is not None:
+        axis = (_one_axis(x, axis[0], None, prim.name),)
+    params = {"axis": axis, "keepdims": _keep(keepdims, keepdim)}
+    v = strip(x)
+    result = apply(prim, (v,), params) if isinstance(v, Box) else prim.impl(raw(v), **params)
+    return _like_input(result, x)
+
+
+def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Index of the largest entry (the first of ties, as numpy and PyTorch); no derivative."""
+    return _arg(ARGMAX, x, axis, keepdims, dim, keepdim)
+
+
+def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Index of the smallest entry (the first of ties); no derivative."""
+    return _arg(ARGMIN, x, axis, keepdims, dim, keepdim)
+
+
+def _ddof(ddof, correction, unbiased):
+    if correction is not None:
+        return operator.index(correction) if not isinstance(correction, float) else correction
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return ddof
+
+
+def var(x, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None, correction=None,
+        unbiased=None):
+    """Variance over `axis`, dividing by N - ddof (numpy's default ddof = 0; PyTorch's
+    ``correction=1`` or ``unbiased=True`` give the unbiased N - 1)."""
+    return _reduce(VAR, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
+
+
+def std(x, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None, correction=None,
+        unbiased=None):
+    """Standard deviation over `axis` (as `var`); its derivative where std = 0 is taken as 0."""
+    return _reduce(STD, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """ln(sum(exp(x))) over `axis`, computed without overflow."""
+    return _reduce(LOGSUMEXP, x, axis, keepdims, dim, keepdim)
+
+
+def norm(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Euclidean (Frobenius) norm over `axis` (all entries by default).
+
+    At x = 0 the derivative is taken as 0, a subgradient, as PyTorch does (JAX gives nan).
+    """
+    return _reduce(NORM, x, axis, keepdims, dim, keepdim)
+
+
+def _one_axis(x, axis, dim, where, default=None):
+    a = _axis_param(axis, dim, where)
+    if a is None:
+        if default is None:
+            raise AdlabValueError(f"{where}: give the axis, e.g. {where}(x, axis=-1).")
+        return default
+    if len(a) != 1:
+        raise AdlabValueError(f"{where}: takes one axis, got {a}.")
+    n = builtins.max(len(shape_of(x)), 1)
+    if not -n <= a[0] < n:
+        raise AdlabValueError(
+            f"{where}: axis {a[0]} is out of range for an array of shape {shape_of(x)}.")
+    return a[0] % n
+
+
+def softmax(x, axis=-1, *, dim=None):
+    """exp(x) / sum(exp(x)) along `axis` (default: the last), computed without overflow."""
+    return apply(SOFTMAX, (x,), {"axis": _one_axis(x, None if dim is not None else axis, dim,
+                                                   "softmax")})
+
+
+def log_softmax(x, axis=-1, *, dim=None):
+    """x - logsumexp(x) along `axis` (default: the last), computed without overflow."""
+    return apply(LOG_SOFTMAX, (x,), {"axis": _one_axis(x, None if dim is not None else axis, dim,
+                                                       "log_softmax")})
+
+
+def cumsum(x, axis=None, *, dim=None):
+    """Running sums along `axis`; with no axis, over the flattened entries (as numpy)."""
+    if axis is None and dim is None:
+        x, axis = ravel(x), 0
+    return apply(CUMSUM, (x,), {"axis": _one_axis(x, axis, dim, "cumsum")})
 
 
 def dot(x, y):
-    """Inner product of two 1-D vectors (use `@` for matrices)."""
-    return apply(DOT, (x, y))
+    """numpy's dot: a product for scalars, the inner product of vectors, matmul for
+    matrices, and a sum over the last axis of x and the second-to-last of y beyond."""
+    nx, ny = len(shape_of(x)), len(shape_of(y))
+    if nx == 0 or ny == 0:
+        return mul(x, y)
+    if nx == 1 and ny == 1:
+        return apply(DOT, (x, y))
+    if ny <= 2:
+        return matmul(x, y)
+    return tensordot(x, y, axes=((nx - 1,), (ny - 2,)))
+
+
+def vdot(x, y):
+    """The inner product of x and y flattened (numpy's vdot for real arrays)."""
+    return apply(DOT, (ravel(x), ravel(y)))
+
+
+def inner(x, y):
+    """numpy's inner: the sum over the last axes of x and y."""
+    nx, ny = len(shape_of(x)), len(shape_of(y))
+    if nx == 0 or ny == 0:
+        return mul(x, y)
+    return tensordot(x, y, axes=((nx - 1,), (ny - 1,)))
 
 
 def outer(x, y):
-    """Outer product of two 1-D vectors: the matrix of x[i] * y[j] (as torch.outer)."""
+    """Outer product: the matrix of x[i] * y[j] over the flattened entries (numpy's outer)."""
+    if len(shape_of(x)) != 1:
+        x = ravel(x)
+    if len(shape_of(y)) != 1:
+        y = ravel(y)
     return apply(OUTER, (x, y))
 
 
@@ -501,11 +1628,54 @@ def matmul(x, y):
     return apply(MATMUL, (x, y))
 
 
+def mm(x, y):
+    """PyTorch's matrix product of two matrices."""
+    if len(shape_of(x)) != 2 or len(shape_of(y)) != 2:
+        raise AdlabValueError(
+            f"mm: takes two matrices, got shapes {shape_of(x)} and {shape_of(y)}; use matmul (@) "
+            f"for vectors and stacks.")
+    return matmul(x, y)
+
+
+def _axes_pair(axes, na, nb):
+    if isinstance(axes, (int, np.integer)):
+        k = operator.index(axes)
+        return tuple(range(na - k, na)), tuple(range(k))
+    a_axes, b_axes = axes
+    if isinstance(a_axes, (int, np.integer)):
+        a_axes = (a_axes,)
+    if isinstance(b_axes, (int, np.integer)):
+        b_axes = (b_axes,)
+    a_axes = tuple(operator.index(a) % builtins.max(na, 1) for a in a_axes)
+    b_axes = tuple(operator.index(b) % builtins.max(nb, 1) for b in b_axes)
+    if len(a_axes) != len(b_axes):
+        raise AdlabValueError(
+            f"tensordot: axes {axes} pair {len(a_axes)} axis(es) of x with {len(b_axes)} of y; "
+            f"give the same number on both sides.")
+    return a_axes, b_axes
+
+
+def tensordot(x, y, axes=2):
+    """Sum of products over `axes` (an int k: the last k of x with the first k of y; or a pair)."""
+    pair = _axes_pair(axes, len(shape_of(x)), len(shape_of(y)))
+    return apply(TENSORDOT, (x, y), {"axes": pair})
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation, as numpy.einsum (explicit or implicit output, '...' allowed)."""
+    if not isinstance(subscripts, str):
+        raise AdlabTypeError(
+            f"einsum: the first argument must be the subscripts string, e.g. "
+            f"einsum('ij,jk->ik', a, b); got {type(subscripts).__name__}.")
+    spec = _einsum_subscripts(subscripts, [shape_of(x) for x in operands])
+    return apply(EINSUM, operands, {"subscripts": spec})
+
+
 def reshape(x, *shape):
     """x with a new shape of the same size (one entry may be -1)."""
-    if len(shape) == 1 and not isinstance(shape[0], int):
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = shape[0]
-    shape = tuple(int(d) for d in shape)
+    shape = tuple(operator.index(d) for d in shape)
     if -1 in shape:
         try:
             shape = np.empty(shape_of(x), dtype=np.bool_).reshape(shape).shape
@@ -516,11 +1686,100 @@ def reshape(x, *shape):
     return apply(RESHAPE, (x,), {"shape": shape})
 
 
+def _check_size(name, x, shape):
+    if _count(shape) != _count(shape_of(x)):
+        raise AdlabValueError(f"{name}: cannot turn shape {shape_of(x)} into {shape}.")
+
+
+def squeeze(x, axis=None, *, dim=None):
+    """x without axes of length 1 (all of them, or those in `axis`; numpy raises for an axis
+    whose length is not 1, PyTorch's ``dim=`` leaves it)."""
+    shape = shape_of(x)
+    if axis is None and dim is None:
+        drop = {i for i, d in enumerate(shape) if d == 1}
+    else:
+        axes = _axis_param(axis, dim, "squeeze")
+        drop = set()
+        for a in axes:
+            if not -builtins.max(len(shape), 1) <= a < builtins.max(len(shape), 1):
+                raise AdlabValueError(f"squeeze: axis {a} is out of range for shape {shape}.")
+            a %= builtins.max(len(shape), 1)
+            if not shape:
+                continue
+            if shape[a] != 1:
+                if dim is not None:
+                    continue
+                raise AdlabValueError(
+                    f"squeeze: axis {a} of shape {shape} has length {shape[a]}, not 1.")
+            drop.add(a)
+    new = tuple(d for i, d in enumerate(shape) if i not in drop)
+    if new == shape:
+        return x
+    return apply(SQUEEZE, (x,), {"shape": new})
+
+
+def expand_dims(x, axis):
+    """x with a new axis of length 1 at `axis` (an int or a tuple)."""
+    axes = _axis_param(axis, None, "expand_dims")
+    shape = list(shape_of(x))
+    n = len(shape) + len(axes)
+    for a in sorted(b % n for b in axes):
+        shape.insert(a, 1)
+    return apply(EXPAND_DIMS, (x,), {"shape": tuple(shape)})
+
+
+def unsqueeze(x, dim):
+    """PyTorch's name for `expand_dims` with one axis."""
+    return expand_dims(x, dim)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """x with axes start_dim..end_dim merged into one (all of them by default: a vector)."""
+    shape = shape_of(x)
+    if not shape:
+        return apply(FLATTEN, (x,), {"shape": (1,)})
+    n = len(shape)
+    s, e = start_dim % n, end_dim % n
+    new = shape[:s] + (_count(shape[s:e + 1]),) + shape[e + 1:]
+    if new == shape:
+        return x
+    return apply(FLATTEN, (x,), {"shape": new})
+
+
+def ravel(x):
+    """x as a vector (numpy's ravel)."""
+    return flatten(x)
+
+
 def transpose(x, axes=None):
     """x with its axes permuted (reversed when `axes` is None)."""
     if axes is not None:
-        axes = tuple(int(a) for a in axes)
+        axes = tuple(operator.index(a) for a in axes)
+        n = len(shape_of(x))
+        if sorted(a % builtins.max(n, 1) for a in axes) != list(range(n)):
+            raise AdlabValueError(
+                f"transpose: axes {axes} are not a permutation of the {n} axes of shape "
+                f"{shape_of(x)}.")
+        axes = tuple(a % n for a in axes)
     return apply(TRANSPOSE, (x,), {"axes": axes})
+
+
+def swapaxes(x, axis1, axis2):
+    """x with two axes exchanged (PyTorch's transpose(dim0, dim1))."""
+    n = len(shape_of(x))
+    perm = list(range(n))
+    a, b = operator.index(axis1) % n, operator.index(axis2) % n
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+def moveaxis(x, source, destination):
+    """x with axis `source` moved to position `destination`."""
+    n = len(shape_of(x))
+    s, d = operator.index(source) % n, operator.index(destination) % n
+    perm = [i for i in range(n) if i != s]
+    perm.insert(d, s)
+    return transpose(x, perm) if perm != list(range(n)) else x
 
 
 def _index_param(index):
@@ -528,7 +1787,7 @@ def _index_param(index):
         return tuple(_index_param(i) for i in index)
     if isinstance(index, Box):
         return raw(index)
-    if isinstance(index, list):
+    if isinstance(index, (list, range)):
         return np.asarray(index)
     return index
 
@@ -541,11 +1800,6 @@ def getitem(x, index):
 def index_add(g, index, shape):
     """An array of zeros of `shape` with g added at `index` (the VJP of x[index])."""
     return apply(INDEX_ADD, (g,), {"index": _index_param(index), "shape": tuple(shape)})
-
-
-def norm(x):
-    """Euclidean (Frobenius) norm of all entries of x."""
-    return apply(NORM, (x,))
 
 
 def broadcast_to(x, shape):
@@ -577,9 +1831,123 @@ def unbroadcast(g, shape):
     return reshape(g, shape)
 
 
+def _sequence(arrays, where):
+    if isinstance(arrays, (Box, np.ndarray)) or not isinstance(arrays, (list, tuple)):
+        raise AdlabTypeError(
+            f"{where}: takes a list or tuple of arrays, e.g. {where}([a, b]); got "
+            f"{type(arrays).__name__}.")
+    if not arrays:
+        raise AdlabValueError(f"{where}: needs at least one array.")
+    return tuple(arrays)
+
+
+def concatenate(arrays, axis=0, *, dim=None):
+    """The arrays joined along an existing `axis`."""
+    arrays = _sequence(arrays, "concatenate")
+    if axis is None and dim is None:
+        arrays, axis = tuple(ravel(a) for a in arrays), 0
+    axis = _one_axis(arrays[0], axis if dim is None else None, dim, "concatenate")
+    return apply(CONCATENATE, arrays, {"axis": axis})
+
+
+def cat(tensors, dim=0):
+    """PyTorch's name for `concatenate`."""
+    return concatenate(tensors, dim)
+
+
+def stack(arrays, axis=0, *, dim=None):
+    """The arrays (all of one shape) stacked along a new `axis`."""
+    arrays = _sequence(arrays, "stack")
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) != 1:
+        raise AdlabValueError(f"stack: the arrays must have one shape, got {sorted(shapes)}.")
+    n = len(shape_of(arrays[0])) + 1
+    a = axis if dim is None else dim
+    if not -n <= a < n:
+        raise AdlabValueError(f"stack: axis {a} is out of range for {n - 1}-axis arrays.")
+    return apply(STACK, arrays, {"axis": operator.index(a) % n})
+
+
+def repeat(x, repeats, axis=None):
+    """numpy's repeat: each entry repeated `repeats` times along `axis` (flattened if None)."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = _one_axis(x, axis, None, "repeat")
+    if not isinstance(repeats, (int, np.integer)):
+        repeats = tuple(np.asarray(raw(repeats)).ravel().tolist())
+    return apply(REPEAT, (x,), {"repeats": repeats, "axis": axis})
+
+
+def repeat_interleave(x, repeats, dim=None):
+    """PyTorch's repeat_interleave: numpy's repeat."""
+    return repeat(x, repeats, dim)
+
+
+def tile(x, reps):
+    """x repeated `reps` times along each axis (numpy's tile; PyTorch's Tensor.repeat)."""
+    reps = (operator.index(reps),) if isinstance(reps, (int, np.integer)) else \
+        tuple(operator.index(r) for r in reps)
+    return apply(TILE, (x,), {"reps": reps})
+
+
+def roll(x, shift, axis=None, *, dims=None):
+    """Entries shifted by `shift` along `axis`, wrapping around (flattened if None)."""
+    axis = dims if dims is not None else axis
+    if isinstance(shift, (list, tuple)):
+        shift = tuple(operator.index(s) for s in shift)
+    else:
+        shift = operator.index(shift)
+    if isinstance(axis, (list, tuple)):
+        axis = tuple(operator.index(a) for a in axis)
+    elif axis is not None:
+        axis = operator.index(axis)
+    return apply(ROLL, (x,), {"shift": shift, "axis": axis})
+
+
+def trace(x, *inputs, offset=0, axis1=0, axis2=1, names=None):
+    """The sum of a matrix's diagonal, or, for a function, its evaluation trace.
+
+    ``adlab.trace(A)`` is numpy's trace of an array (its diagonal summed,
+    `offset` above it). ``adlab.trace(f, *inputs)`` records one evaluation of
+    the function f as a `Trace` (see `adlab.traces.trace`).
+    """
+    if callable(x) and not isinstance(x, (Box, np.ndarray)):
+        from .traces import trace as evaluation_trace
+
+        return evaluation_trace(x, *inputs, names=names)
+    if inputs:
+        offset = operator.index(inputs[0])
+    n = len(shape_of(x))
+    if n < 2:
+        raise AdlabValueError(f"trace: needs an array of 2 or more axes, got shape {shape_of(x)}.")
+    return apply(TRACE, (x,), {"offset": operator.index(offset), "axis1": operator.index(axis1) % n,
+                               "axis2": operator.index(axis2) % n})
+
+
+def diag(x, k=0):
+    """A vector's diagonal matrix, or a matrix's diagonal (numpy's diag), `k` above the main one."""
+    n = len(shape_of(x))
+    if n not in (1, 2):
+        raise AdlabValueError(f"diag: takes a vector or a matrix, got shape {shape_of(x)}.")
+    return apply(DIAG, (x,), {"k": operator.index(k)})
+
+
+def diagonal(x, offset=0):
+    """The diagonal of a matrix."""
+    if len(shape_of(x)) != 2:
+        raise AdlabValueError(f"diagonal: takes a matrix here, got shape {shape_of(x)}.")
+    return diag(x, offset)
+
+
 __all__ = [
-    "PRIMITIVES", "defprim", "add", "sub", "neg", "mul", "div", "power", "exp", "log",
-    "sin", "cos", "tan", "tanh", "sqrt", "abs", "maximum", "relu", "sigmoid", "sum_",
-    "mean", "dot", "outer", "matmul", "reshape", "transpose", "getitem", "index_add", "norm",
-    "broadcast_to", "unbroadcast", "EMPTY",
+    "PRIMITIVES", "defprim", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
+    "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign", "square", "log1p", "expm1", "log2",
+    "log10", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "maximum", "minimum",
+    "relu", "sigmoid", "where", "clip", "clamp", "stop_gradient", "copy", "astype", "sum_",
+    "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std",
+    "logsumexp", "norm", "softmax", "log_softmax", "cumsum", "dot", "vdot", "inner", "outer",
+    "matmul", "mm", "tensordot", "einsum", "reshape", "squeeze", "expand_dims", "unsqueeze",
+    "flatten", "ravel", "transpose", "swapaxes", "moveaxis", "getitem", "index_add",
+    "broadcast_to", "unbroadcast", "concatenate", "cat", "stack", "repeat", "repeat_interleave",
+    "tile", "roll", "trace", "diag", "diagonal", "EMPTY",
 ]

@@ -113,8 +113,8 @@ def _arg_cell(trace, a, digits, numeric):
 def operation(trace, row, digits, numeric=False) -> Cell:
     """The right-hand side of v_i = op(args), symbolic or with the arguments' values."""
     args = [_arg_cell(trace, a, digits, numeric) for a in row.args]
-    latex = row.prim.latex.format(*[c.latex for c in args])
-    text = row.prim.text.format(*[c.text for c in args])
+    latex = row.prim.render(row.prim.latex, [c.latex for c in args])
+    text = row.prim.render(row.prim.text, [c.text for c in args])
     return Cell(latex, text)
 
 

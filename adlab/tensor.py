@@ -17,6 +17,8 @@ import gc
 import heapq
 import itertools
 import operator
+import threading
+import weakref
 
 import numpy as np
 
@@ -25,6 +27,13 @@ from ._dispatch import EMPTY, Box, apply, evaluate, grad_mode, raw, register, sh
 from .arraymethods import ArrayMethods
 from . import primitives as P
 from .primitives import unbroadcast
+
+# one backward pass at a time: passes share the cotangent slots of the nodes they
+# walk and the .grad of the leaves they reach (re-entrant: a custom rule may call grad)
+_backward_lock = threading.RLock()
+
+# non-leaf tensors whose .grad backward fills (retain_grad), by id
+_retained: dict = {}
 
 
 _sequence = itertools.count()
@@ -46,11 +55,23 @@ def _operator(prim, reflected=False):
         return apply(prim, args)
 
     op.__name__ = f"__{'r' if reflected else ''}{prim.name}__"
-    op.__doc__ = prim.text.format(*(("y", "x") if reflected else ("x", "y")))
+    op.__doc__ = prim.render(prim.text, ("y", "x") if reflected else ("x", "y"))
     return op
 
 
 _PLAIN_TYPES = (float, int, np.ndarray)
+
+
+class _Changed:
+    """The arguments of a graph node whose value was changed in place: going back through it fails."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __iter__(self):
+        raise RuntimeError(errors.changed_in_place(self.name))
 
 
 class Tensor(ArrayMethods):
@@ -58,13 +79,16 @@ class Tensor(ArrayMethods):
 
     Create one with `adlab.tensor`. Operations on tensors that require grad
     record a graph; ``backward()`` fills ``.grad`` of the leaves.
+    ``Tensor([1.0, 2.0])`` (PyTorch's legacy constructor) makes a leaf too.
     """
 
     __slots__ = ("_value", "_prim", "_args", "_vals", "_params", "_level", "_seq", "_ct",
-                 "requires_grad", "grad", "__weakref__")
+                 "requires_grad", "grad", "_aliases", "__weakref__")
 
     def __init__(self, value, prim=None, args=None, params=EMPTY, level=0,
                  requires_grad=False, vals=None):
+        if type(value) is list:  # Tensor([...]) from user code
+            value = errors.check_data(value, "Tensor")
         self._value = value
         self._prim = prim
         self._args = args  # the arguments as given (nodes and constants)
@@ -104,8 +128,30 @@ class Tensor(ArrayMethods):
 
     @property
     def data(self):
-        """The primal value as a tensor that does not require grad."""
-        return Tensor(self._value)
+        """The values as a tensor that does not require grad and shares them with this one:
+        changing it in place (``w.grad.data.zero_()``) changes this tensor too, as in PyTorch."""
+        view = Tensor(self._value)
+        _join(self, view)
+        return view
+
+    @data.setter
+    def data(self, value):
+        self._set_value(raw(value), "data")
+
+    @property
+    def _kind(self):
+        if self._level:
+            return "a value inside adlab.grad (or vjp, jacrev), which it is differentiating"
+        return "a tensor that requires grad"
+
+    def _carries_derivative(self) -> bool:
+        return self._level != 0 or self.requires_grad
+
+    @classmethod
+    def _wrap_plain(cls, value, like):
+        if type(like) is Tensor and like._level == 0 and not isinstance(value, Box):
+            return Tensor(value)  # comparisons of eager tensors are tensors, as in PyTorch
+        return value
 
     def requires_grad_(self, requires_grad: bool = True):
         """Set `requires_grad` on a leaf in place; returns self."""
@@ -119,12 +165,24 @@ class Tensor(ArrayMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
+    def retain_grad(self):
+        """Make backward fill ``.grad`` of this non-leaf tensor too (its adjoint); returns None."""
+        if self._prim is None:
+            return None
+        key = id(self)
+        _retained[key] = weakref.ref(self, lambda _, key=key: _retained.pop(key, None))
+        return None
+
+    @property
+    def retains_grad(self) -> bool:
+        return id(self) in _retained and _retained[id(self)]() is self
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         Args:
             gradient: cotangent of the same shape as self; may be omitted only
-                when self holds a single number.
+                when self holds a single number (shape (), (1,), (1, 1), ...).
             retain_graph: keep the graph so that backward can run through it
                 again (default: the value of `create_graph`).
             create_graph: record the backward computation itself, so that the
@@ -141,47 +199,175 @@ class Tensor(ArrayMethods):
                 "the tensors it was computed from has requires_grad=True. Create the "
                 "inputs with adlab.tensor(..., requires_grad=True)."
             )
-        if gradient is None:
-            if shape_of(self._value) != ():
-                raise RuntimeError(
-                    f"backward: the output has shape {shape_of(self._value)}, so the gradient "
-                    "is a Jacobian, not a vector. Call y.backward(gradient=v) with v of the "
-                    "same shape (v = ones gives the gradient of y.sum()), or reduce first: "
-                    "y.sum().backward()."
-                )
-            seed = 1.0
-        else:
-            seed = gradient if create_graph and isinstance(gradient, Box) else raw(gradient)
-            if isinstance(seed, (list, tuple)):
-                seed = np.asarray(seed, dtype=float)
-            if shape_of(seed) != shape_of(self._value):
-                raise errors.AdlabValueError(
-                    f"backward: gradient has shape {shape_of(seed)} but the tensor has shape "
-                    f"{shape_of(self._value)}; pass a gradient of the tensor's shape."
-                )
+        seed = _seed(self, gradient, create_graph, "backward")
         if retain_graph is None:
             retain_graph = create_graph
         order = []
-        without_collector(_fill_grads, self, seed, not create_graph, order)
-        if not retain_graph:
-            for node in order:
-                if node._prim is not None:
-                    node._args = node._vals = None
+        with _backward_lock:
+            wanted = _retained_wanted()
+            without_collector(_fill_grads, [(self, seed)], not create_graph, order, wanted)
+            if not retain_graph:
+                _free(order)
 
     def detach(self):
-        """A new tensor with the same values and no graph."""
-        return Tensor(raw(self))
+        """A tensor with the same values and no graph. It shares the values: changing it in
+        place changes this tensor too, as in PyTorch."""
+        view = Tensor(self._value)
+        _join(self, view)
+        return view
+
+    # -- in place --------------------------------------------------------------
+
+    def _set_value(self, value, name):
+        """Give this tensor and those sharing its values (data, detach) a new value."""
+        for t in _group(self):
+            if t._prim is not None and t._args is not None and t.requires_grad:
+                t._args = _Changed(t._prim.name)  # a backward pass through it would be wrong
+            t._value = value
+
+    def _in_place_value(self, result, name):
+        """The result of an in-place operation in this tensor's shape and dtype."""
+        new = raw(result)
+        old = self._value
+        if shape_of(new) != shape_of(old):
+            raise errors.AdlabValueError(
+                f"{name}: the result has shape {shape_of(new)}, but an in-place operation keeps "
+                f"the tensor's shape {shape_of(old)}; assign a new tensor instead (x = x + y)."
+            )
+        if type(old) is float:
+            return float(new)
+        if isinstance(old, np.ndarray):
+            if isinstance(new, np.ndarray) and new.dtype == old.dtype:
+                return new
+            return np.array(new, dtype=old.dtype)
+        return np.asarray(new, dtype=np.result_type(old)).reshape(np.shape(old))[()]
+
+    def _check_in_place(self, name):
+        if self._level != 0 or (self.requires_grad and grad_mode.enabled):
+            what = ("a tensor inside a transform" if self._level else
+                    "a leaf tensor that requires grad" if self._prim is None else
+                    "a tensor that is part of a graph")
+            raise RuntimeError(
+                f"{name}: {what} cannot be changed in place, because its graph would then "
+                "describe values it no longer holds. Do it inside `with adlab.no_grad():` "
+                "(as in a gradient-descent step), on x.detach(), or write y = x + ... instead."
+            )
+
+    def _apply_in_place(self, fn, other, name):
+        self._check_in_place(name)
+        result = fn(self, other)
+        if isinstance(result, Tensor) and result._prim is not None:
+            raise RuntimeError(
+                f"{name}: the result depends on a tensor that requires grad, so it cannot be "
+                f"stored in place in a tensor that does not. Write y = y + ... instead."
+            )
+        self._set_value(self._in_place_value(result, name), name)
+        return self
+
+    def _augmented(self, fn, other, name):
+        """x += y: in place where PyTorch works in place, else a new node the name rebinds to."""
+        if self._level != 0 or (self.requires_grad and grad_mode.enabled and self._prim is not None):
+            return fn(self, other)  # loss += term: part of the graph
+        self._check_in_place(name)
+        result = fn(self, other)
+        if isinstance(result, Tensor) and result._prim is not None:
+            return result  # acc += w * x with w requiring grad: acc becomes a graph node
+        self._set_value(self._in_place_value(result, name), name)
+        return self
+
+    def __iadd__(self, other):
+        return self._augmented(ArrayMethods.__add__, other, "+=")
+
+    def __isub__(self, other):
+        return self._augmented(ArrayMethods.__sub__, other, "-=")
+
+    def __imul__(self, other):
+        return self._augmented(ArrayMethods.__mul__, other, "*=")
+
+    def __itruediv__(self, other):
+        return self._augmented(ArrayMethods.__truediv__, other, "/=")
+
+    def __ipow__(self, other):
+        return self._augmented(ArrayMethods.__pow__, other, "**=")
+
+    def add_(self, other, alpha=1.0):
+        """self += alpha * other, in place."""
+        return self._apply_in_place(lambda a, b: a + alpha * b, other, "add_")
+
+    def sub_(self, other, alpha=1.0):
+        """self -= alpha * other, in place."""
+        return self._apply_in_place(lambda a, b: a - alpha * b, other, "sub_")
+
+    def mul_(self, other):
+        return self._apply_in_place(ArrayMethods.__mul__, other, "mul_")
+
+    def div_(self, other):
+        return self._apply_in_place(ArrayMethods.__truediv__, other, "div_")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        return self._apply_in_place(lambda a, _: P.clip(a, min, max), None, "clamp_")
 
     def zero_(self):
         """Set every entry to zero in place (as ``x.grad.zero_()``); returns self."""
-        _check_in_place(self, "zero_")
+        return self.fill_(0.0)
+
+    def fill_(self, value):
+        """Set every entry to `value` in place; returns self."""
+        self._check_in_place("fill_")
         v = self._value
-        self._value = 0.0 if type(v) in (float, int) else np.zeros_like(v)
+        new = float(value) if type(v) is float else np.full_like(v, raw(value))
+        self._set_value(new, "fill_")
         return self
+
+    def copy_(self, source):
+        """Copy the values of `source` (broadcast to this shape) into this tensor; returns self."""
+        self._check_in_place("copy_")
+        src = raw(source)
+        new = np.broadcast_to(np.asarray(src), shape_of(self._value))
+        self._set_value(self._in_place_value(np.array(new), "copy_"), "copy_")
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with normal samples in place (from adlab's generator, see manual_seed)."""
+        self._check_in_place("normal_")
+        shape = shape_of(self._value)
+        sample = _rng.generator.normal(mean, std, shape)
+        self._set_value(self._in_place_value(sample if shape else float(sample), "normal_"),
+                        "normal_")
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with uniform samples from [a, b) in place."""
+        self._check_in_place("uniform_")
+        shape = shape_of(self._value)
+        sample = _rng.generator.uniform(a, b, shape)
+        self._set_value(self._in_place_value(sample if shape else float(sample), "uniform_"),
+                        "uniform_")
+        return self
+
+    def __setitem__(self, index, value):
+        self._check_in_place("x[...] = value")
+        if isinstance(value, Tensor) and value._carries_derivative():
+            raise RuntimeError(
+                "x[...] = value: the value requires grad, and adlab does not record "
+                "assignments into a tensor. Build the result with adlab.where or "
+                "adlab.concatenate instead."
+            )
+        old = self._value
+        if not isinstance(old, np.ndarray):
+            old = np.asarray(old)
+        new = np.array(old, copy=True)
+        new[P._index_param(index)] = raw(value)
+        self._set_value(new if np.ndim(self._value) or isinstance(self._value, np.ndarray)
+                        else float(new), "x[...] = value")
+
+    # -- leaving adlab ------------------------------------------------------------
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
-        v = raw(self)
+        if self._level != 0:
+            raise self._leaving(".item()")
+        v = self._value
         if np.size(v) != 1:
             raise ValueError(
                 f"item: only one-element tensors can be converted to a number; this one has "
@@ -191,6 +377,8 @@ class Tensor(ArrayMethods):
 
     def numpy(self) -> np.ndarray:
         """The values as a numpy array (detach first if it requires grad)."""
+        if self._level != 0:
+            raise self._leaving(".numpy()")
         if self.requires_grad:
             raise RuntimeError(
                 "numpy: this tensor requires grad, so its values are part of a graph. "
@@ -200,9 +388,13 @@ class Tensor(ArrayMethods):
 
     def tolist(self):
         """The values as (nested) Python lists."""
-        return np.asarray(raw(self)).tolist()
+        if self._level != 0:
+            raise self._leaving(".tolist()")
+        return np.asarray(self._value).tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if self._level != 0:
+            raise self._leaving("Converting to a numpy array (np.array, np.asarray)")
         if self.requires_grad:
             raise TypeError(
                 "this tensor requires grad: converting it to a numpy array would drop its "
@@ -211,31 +403,19 @@ class Tensor(ArrayMethods):
         return np.asarray(self._value, dtype=dtype)
 
     def __float__(self):
+        if self._level != 0:
+            raise self._leaving("float()")
         return float(self.item())
 
     def __int__(self):
+        if self._level != 0:
+            raise self._leaving("int()")
         return int(self.item())
 
-    # in-place arithmetic, as in PyTorch's `with no_grad(): w -= lr * w.grad`
-    def _in_place(self, fn, other, name):
-        _check_in_place(self, name)
-        result = fn(self, other)
-        if isinstance(result, Tensor) and result._prim is not None:
-            return result  # the result is part of a graph: rebind the name to it
-        self._value = raw(result)
-        return self
-
-    def __iadd__(self, other):
-        return self._in_place(ArrayMethods.__add__, other, "+=")
-
-    def __isub__(self, other):
-        return self._in_place(ArrayMethods.__sub__, other, "-=")
-
-    def __imul__(self, other):
-        return self._in_place(ArrayMethods.__mul__, other, "*=")
-
-    def __itruediv__(self, other):
-        return self._in_place(ArrayMethods.__truediv__, other, "/=")
+    def __index__(self):
+        if self._level != 0 or np.result_type(self._value).kind not in "iub" or np.size(self._value) != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.item())
 
     def __repr__(self):
         body = np.array2string(np.asarray(raw(self)), separator=", ", prefix="tensor(")
@@ -248,36 +428,94 @@ class Tensor(ArrayMethods):
         return f"tensor({body})"
 
 
-def _check_in_place(t, name):
-    if t._level != 0 or (t.requires_grad and grad_mode.enabled):
-        raise RuntimeError(
-            f"{name}: a tensor that requires grad cannot be changed in place, because its "
-            "graph would then describe values it no longer holds. Do it inside "
-            "`with adlab.no_grad():` (as in a gradient-descent step), or on x.detach()."
+def _group(t):
+    """t and the live tensors that share its values (made by .data or .detach())."""
+    aliases = getattr(t, "_aliases", None)
+    if aliases is None:
+        return (t,)
+    return tuple(m for m in (r() for r in aliases) if m is not None)
+
+
+def _join(t, view):
+    """Make `view` share `t`'s values: an in-place change of either reaches the other."""
+    aliases = getattr(t, "_aliases", None)
+    if aliases is None:
+        aliases = [weakref.ref(t)]
+        t._aliases = aliases
+    elif len(aliases) > 8:
+        aliases[:] = [r for r in aliases if r() is not None]
+    aliases.append(weakref.ref(view))
+    view._aliases = aliases
+
+
+def _seed(out, gradient, create_graph, where):
+    """The cotangent a backward pass starts from: `gradient`, or 1 for a one-element output."""
+    value = out._value
+    if gradient is None:
+        shape = shape_of(value)
+        if int(np.prod(shape)) != 1:
+            raise RuntimeError(
+                f"{where}: the output has shape {shape}, so the gradient "
+                "is a Jacobian, not a vector. Call y.backward(gradient=v) with v of the "
+                "same shape (v = ones gives the gradient of y.sum()), or reduce first: "
+                "y.sum().backward()."
+            )
+        if shape == ():
+            return 1.0
+        return np.ones(shape, dtype=np.result_type(value, 0.0))
+    seed = gradient if create_graph and isinstance(gradient, Box) else raw(gradient)
+    if isinstance(seed, (list, tuple)):
+        seed = np.asarray(seed, dtype=float)
+    if shape_of(seed) != shape_of(value):
+        raise errors.AdlabValueError(
+            f"{where}: gradient has shape {shape_of(seed)} but the tensor has shape "
+            f"{shape_of(value)}; pass a gradient of the tensor's shape."
         )
+    return seed
 
 
-def _fill_grads(root, seed, unwrap, order):
-    """Walk back from eager `root` and add each leaf's cotangent to its ``.grad``.
+def _retained_wanted():
+    """The retained non-leaf tensors (retain_grad) as a dict to collect their cotangents, or None."""
+    if not _retained:
+        return None
+    return {key: None for key, ref in list(_retained.items()) if ref() is not None} or None
 
-    `order` receives the nodes walked (see `backward_pass`).
+
+def _free(order):
+    """Drop the values a finished backward pass no longer needs (unless retain_graph)."""
+    for node in order:
+        if node._prim is not None:
+            node._args = node._vals = None
+
+
+def _fill_grads(roots, unwrap, order, wanted=None):
+    """Walk back from eager `roots` and add each leaf's cotangent to its ``.grad``.
+
+    `order` receives the nodes walked (see `backward_pass`); `wanted`, if
+    given, the cotangents of the retained non-leaf tensors, which are added
+    to their ``.grad`` too.
     """
-    leaves = _walk(root, seed, 0, unwrap, order)
+    leaves = _walk(roots, 0, unwrap, order, wanted)
     taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
     for leaf, g in leaves:
         if leaf.requires_grad:
             keep = False
             if type(g) is np.ndarray:
                 if taken is None:
-                    taken = _graph_arrays(order, seed)
+                    taken = _graph_arrays(order, roots)
                 keep = _keep(g, taken)
             _accumulate_grad(leaf, g, keep)
+    if wanted:
+        for node in order:
+            g = wanted.get(id(node))
+            if g is not None and node._prim is not None:
+                _accumulate_grad(node, g, False)
 
 
-def _graph_arrays(order, seed):
-    """Ids of the arrays no leaf may keep as its .grad: the caller's seed and the graph's values."""
+def _graph_arrays(order, roots):
+    """Ids of the arrays no leaf may keep as its .grad: the caller's seeds and the graph's values."""
     ids = {id(node._value) for node in order}
-    ids.add(id(seed))
+    ids.update(id(seed) for _, seed in roots)
     return ids
 
 
@@ -298,20 +536,34 @@ def _keep(g, taken):
 
 
 def _accumulate_grad(leaf, g, keep=False):
-    """Add cotangent g to ``leaf.grad``; `keep` says g may be kept without a copy (see _keep)."""
-    if isinstance(g, Box):
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    """Add cotangent g to ``leaf.grad``, in place; `keep` says g may be kept without a copy.
+
+    ``.grad`` has the leaf's dtype (float32 stays float32). An existing
+    ``.grad`` tensor is updated in place, so a reference to it stays current.
+    """
+    current = leaf.grad
+    if isinstance(g, Box) or (isinstance(current, Tensor) and current._prim is not None):
+        leaf.grad = g if current is None else current + g  # create_graph: a graph of its own
         return
     v = leaf._value
     if type(v) is float:
         g = float(g)
     else:
-        dtype = np.result_type(v, float)
+        dtype = _grad_dtype(v)
         g = np.asarray(g, dtype=dtype) if keep else np.array(g, dtype=dtype, copy=True)
-    if leaf.grad is None:
+        if np.ndim(v) == 0 and not isinstance(v, np.ndarray):
+            g = g[()] if isinstance(g, np.ndarray) else g
+    if current is None:
         leaf.grad = Tensor(g)
+    elif isinstance(current, Tensor):
+        current._set_value(raw(current) + g, "grad")
     else:
-        leaf.grad = Tensor(raw(leaf.grad) + g)
+        leaf.grad = Tensor(raw(current) + g)
+
+
+def _grad_dtype(v):
+    dtype = np.result_type(v)
+    return dtype if dtype.kind == "f" else np.result_type(dtype, 0.0)
 
 
 def _record(top, prim, args, params):
@@ -329,6 +581,9 @@ def _record(top, prim, args, params):
             boxed = True
         vals.append(a)
     value = apply(prim, vals, params) if boxed else evaluate(prim, vals, params)
+    if tracked and prim.nondiff:  # only arguments that carry no derivative require grad?
+        tracked = any(type(a) is Tensor and a._level == level and a.requires_grad
+                      for i, a in enumerate(args) if i not in prim.nondiff)
     if not tracked or (level == 0 and not grad_mode.enabled):
         return Tensor(value, level=level)
     return Tensor(value, prim, args, params, level, True, tuple(vals))
@@ -355,7 +610,7 @@ def without_collector(fn, *args):
             gc.enable()
 
 
-def backward_pass(root, seed, level, unwrap=True, visited=None):
+def backward_pass(root, seed, level, unwrap=True, visited=None, wanted=None):
     """Propagate cotangent `seed` from `root` back through the graph of `level`.
 
     Walks the nodes that `root` depends on without recursion (chains of a
@@ -365,10 +620,11 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
     arrives and leaves it with the sum of all of them. Leaves have no rules
     to run, so they only gather their cotangents, outside the heap. The order
     depends only on the graph. The garbage collector is paused meanwhile
-    (see `without_collector`).
+    (see `without_collector`), and one pass runs at a time.
 
     Args:
-        root: the output node.
+        root: the output node, or a list of (node, seed) pairs for several
+            outputs (then `seed` is ignored).
         seed: the cotangent of root (same shape as root's value).
         level: the level whose nodes are differentiated.
         unwrap: apply the VJP rules to the values one level down (True), or to
@@ -376,23 +632,32 @@ def backward_pass(root, seed, level, unwrap=True, visited=None):
             (eager ``create_graph=True``).
         visited: optional list; every node reached is appended, each after
             the nodes that use it (root first, leaves last).
+        wanted: optional dict keyed by id(node); the total cotangent of each
+            such node reached (leaf or not) is stored under its key.
     Returns:
         A list of (leaf, cotangent) pairs, leaves created first coming first.
     Raises:
         RuntimeError naming `retain_graph` if the walk reaches a node whose
         graph an earlier ``backward()`` freed.
     """
-    return without_collector(_walk, root, seed, level, unwrap, visited)
+    roots = root if isinstance(root, list) else [(root, seed)]
+    with _backward_lock:
+        return without_collector(_walk, roots, level, unwrap, visited, wanted)
 
 
-def _walk(root, seed, level, unwrap, visited):
+def _walk(roots, level, unwrap, visited, wanted=None):
     """The walk of `backward_pass`, with the collector already paused."""
-    root._ct = seed
     heap, leaves = [], []
-    if root._prim is None:
-        leaves.append(root)
-    else:
-        heap.append((-root._seq, root))
+    for root, seed in roots:
+        if root._ct is not None:  # the same node twice among the outputs
+            root._ct = root._ct + seed
+            continue
+        root._ct = seed
+        if root._prim is None:
+            leaves.append(root)
+        else:
+            heap.append((-root._seq, root))
+    heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     try:
         while heap:
@@ -401,6 +666,8 @@ def _walk(root, seed, level, unwrap, visited):
             node._ct = None
             if visited is not None:
                 visited.append(node)
+            if wanted is not None and id(node) in wanted:
+                wanted[id(node)] = g
             args = node._args
             if args is None:
                 raise RuntimeError(errors.BACKWARD_TWICE)
@@ -446,7 +713,10 @@ def _walk(root, seed, level, unwrap, visited):
         visited.extend(reversed(leaves))
     found = []
     for leaf in leaves:
-        found.append((leaf, leaf._ct))
+        g = leaf._ct
+        found.append((leaf, g))
+        if wanted is not None and id(leaf) in wanted:
+            wanted[id(leaf)] = g
         leaf._ct = None
     return found
 
@@ -454,29 +724,86 @@ def _walk(root, seed, level, unwrap, visited):
 _by_sequence = operator.attrgetter("_seq")
 
 
-class no_grad(contextlib.ContextDecorator):
-    """Context manager (or decorator) in which eager tensors record no graph."""
+class _GradModeContext(contextlib.ContextDecorator):
+    """Sets grad mode on entry and restores it on exit, in this thread only.
+
+    As a decorator each call gets a context of its own, so a recursive or a
+    threaded function restores exactly the mode it found.
+    """
+
+    _mode = False
+
+    def __init__(self):
+        self._prev = []
+
+    def _recreate_cm(self):
+        return type(self)()
 
     def __enter__(self):
-        self._prev = grad_mode.enabled
-        grad_mode.enabled = False
+        self._prev.append(grad_mode.enabled)
+        grad_mode.enabled = self._mode
         return self
 
     def __exit__(self, *exc):
-        grad_mode.enabled = self._prev
+        grad_mode.enabled = self._prev.pop()
         return False
 
 
+class no_grad(_GradModeContext):
+    """Context manager (or decorator) in which eager tensors record no graph (this thread)."""
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager (or decorator) that records graphs again inside a no_grad block."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Switch recording on or off now (this thread); as a context manager, until its end."""
+
+    def __init__(self, mode: bool):
+        super().__init__()
+        self._mode = bool(mode)
+        self._prev.append(grad_mode.enabled)
+        grad_mode.enabled = self._mode
+
+    def _recreate_cm(self):
+        return set_grad_enabled(self._mode)
+
+    def __enter__(self):
+        return self
+
+
 def is_grad_enabled() -> bool:
-    """Whether eager operations currently record a graph."""
+    """Whether eager operations currently record a graph (in this thread)."""
     return grad_mode.enabled
 
 
 # -- creating tensors ---------------------------------------------------------
 
 
+class _Generator(threading.local):
+    """adlab's random generator (one per thread); `manual_seed` resets it."""
+
+    generator = np.random.default_rng()
+
+
+_rng = _Generator()
+
+
+def manual_seed(seed: int):
+    """Make adlab's random tensors (randn, rand, normal) repeatable, as torch.manual_seed."""
+    _rng.generator = np.random.default_rng(seed)
+
+
 def tensor(data, requires_grad=False, dtype=None):
     """Make a leaf tensor from a number, a (nested) list or an array.
+
+    The values are copied (as torch.tensor does): changing `data` later does
+    not change the tensor. Float arrays keep their dtype (float32 stays float32).
 
     Args:
         data: the values; Python floats stay Python floats (fast scalar path).
@@ -492,30 +819,115 @@ def tensor(data, requires_grad=False, dtype=None):
     return t
 
 
+def as_tensor(data, dtype=None):
+    """A tensor of `data` (a tensor is returned as it is)."""
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array):
+    """A tensor with the values of a numpy array (copied: adlab never writes into it)."""
+    return tensor(array)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(operator.index(s) for s in shape[0])
+    return tuple(operator.index(s) for s in shape)
+
+
+def _made(value, dtype, requires_grad):
+    if dtype is not None:
+        value = np.asarray(value, dtype=dtype)
+    return tensor(value, requires_grad=requires_grad)
+
+
 def arange(*args, requires_grad=False, dtype=None):
     """Evenly spaced values as numpy.arange gives them (``arange(4.0)``)."""
     return tensor(np.arange(*args, dtype=dtype), requires_grad=requires_grad)
 
 
-def ones(*shape, requires_grad=False):
-    """A tensor of ones (float) of the given shape."""
-    return tensor(np.ones(_shape_arg(shape)), requires_grad=requires_grad)
+def ones(*shape, dtype=None, requires_grad=False):
+    """A tensor of ones (float64 unless `dtype` says otherwise) of the given shape."""
+    return _made(np.ones(_shape_arg(shape)), dtype, requires_grad)
 
 
-def zeros(*shape, requires_grad=False):
-    """A tensor of zeros (float) of the given shape."""
-    return tensor(np.zeros(_shape_arg(shape)), requires_grad=requires_grad)
+def zeros(*shape, dtype=None, requires_grad=False):
+    """A tensor of zeros (float64 unless `dtype` says otherwise) of the given shape."""
+    return _made(np.zeros(_shape_arg(shape)), dtype, requires_grad)
 
 
-def randn(*shape, size=None, requires_grad=False, seed=None):
-    """Standard normal samples; ``randn(2, 3)``, ``randn(size=())``. `seed` makes it repeatable."""
-    rng = np.random.default_rng(seed)
+def empty(*shape, dtype=None, requires_grad=False):
+    """A tensor of the given shape (filled with zeros here)."""
+    return zeros(*shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    """A tensor of `shape` filled with `fill_value`."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return _made(np.full(shape, raw(fill_value), dtype=dtype or np.result_type(raw(fill_value), 0.0)),
+                 None, requires_grad)
+
+
+def _like(x, fill, dtype, requires_grad):
+    v = raw(x)
+    dtype = dtype or np.result_type(v)
+    return tensor(np.full(np.shape(v), fill, dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros_like(x, dtype=None, requires_grad=False):
+    """Zeros of x's shape and dtype."""
+    return _like(x, 0, dtype, requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad=False):
+    """Ones of x's shape and dtype."""
+    return _like(x, 1, dtype, requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad=False):
+    """`fill_value` in x's shape and dtype."""
+    return _like(x, raw(fill_value), dtype, requires_grad)
+
+
+def linspace(start, stop, num=50, *, steps=None, dtype=None, requires_grad=False):
+    """`num` (PyTorch: `steps`) evenly spaced values from start to stop, both included."""
+    n = steps if steps is not None else num
+    return _made(np.linspace(raw(start), raw(stop), operator.index(n)), dtype, requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The n x m identity matrix (n x n by default)."""
+    return _made(np.eye(operator.index(n), None if m is None else operator.index(m)), dtype,
+                 requires_grad)
+
+
+def randn(*shape, size=None, requires_grad=False, seed=None, dtype=None):
+    """Standard normal samples; ``randn(2, 3)``, ``randn(size=())``. `seed` makes it repeatable
+    (else adlab's generator, see `manual_seed`)."""
+    rng = np.random.default_rng(seed) if seed is not None else _rng.generator
     shape = _shape_arg(shape) if size is None else _shape_arg((size,))
     value = rng.standard_normal(shape)
+    if dtype is not None:
+        return _made(value, dtype, requires_grad)
     return tensor(float(value) if shape == () else value, requires_grad=requires_grad)
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def rand(*shape, requires_grad=False, dtype=None):
+    """Uniform samples from [0, 1) of the given shape."""
+    shape = _shape_arg(shape)
+    value = _rng.generator.random(shape)
+    if dtype is not None:
+        return _made(value, dtype, requires_grad)
+    return tensor(float(value) if shape == () else value, requires_grad=requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, requires_grad=False, dtype=None):
+    """Normal samples with `mean` and `std` (numbers or arrays) of shape `size` (PyTorch's normal)."""
+    if size is not None:
+        size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    value = _rng.generator.normal(raw(mean), raw(std), size)
+    if np.ndim(value) == 0 and dtype is None:
+        value = float(value)
+    return _made(value, dtype, requires_grad)

@@ -337,6 +337,8 @@ class TraceVar(ArrayMethods):
         self._row = row
         self._recorder = recorder
 
+    _kind = "a value being recorded by adlab.trace"
+
     def _primal_value(self):
         return self._value
 

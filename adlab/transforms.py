@@ -3,43 +3,94 @@
 Each call takes a fresh level, so transforms nest to any order
 (``grad(grad(grad(f)))``, ``jacfwd(jacrev(f))``). Reverse-mode transforms wrap
 their inputs in level-tagged `Tensor` nodes and run `backward_pass`; forward-mode
-transforms wrap them in `Dual` boxes. Results come back as plain numpy values
-when the inputs were plain values, and as tensors when they were tensors.
+transforms wrap them in `Dual` boxes. Arguments and results may be pytrees
+(tuples, lists, dicts; `adlab.pytrees`); keyword arguments pass through to f
+undifferentiated; ``has_aux=True`` lets f return (value, auxiliary data).
+`jacfwd` and `jacrev` push every basis direction through one pass with
+`adlab.vmap`.
+
+Results come back as plain numpy values when the inputs were plain values,
+and as tensors when they were tensors, with the inputs' dtype (float32 stays
+float32), as arrays of their own (never a view of an input, a cotangent or
+each other).
 """
 
 from __future__ import annotations
 
 import functools
+import operator
 
 import numpy as np
 
 from . import errors
 from ._dispatch import Box, new_level, raw, shape_of
+from .batching import vmap
 from .forward import Dual
-from .primitives import index_add, reshape, transpose
+from .pytrees import LEAF, tree_flatten, tree_flatten_up_to, tree_unflatten
 from .tensor import Tensor, backward_pass, without_collector
 
 
+# -- arguments ------------------------------------------------------------------------
+
+
 def _argnums(argnums, nargs, where):
-    single = isinstance(argnums, int)
+    single = not isinstance(argnums, (tuple, list))
     nums = (argnums,) if single else tuple(argnums)
+    out = []
     for i in nums:
-        if not isinstance(i, int) or not -nargs <= i < nargs:
+        try:
+            k = operator.index(i)
+        except TypeError:
+            k = None
+        if k is None or not -nargs <= k < nargs:
             raise errors.AdlabValueError(
                 f"{where}: argnums={argnums!r} does not fit a call with {nargs} positional "
                 f"argument(s); use indices from 0 to {nargs - 1}."
             )
-    return single, tuple(i % nargs for i in nums)
+        out.append(k % nargs)
+    if len(set(out)) != len(out):
+        raise errors.AdlabValueError(
+            f"{where}: argnums={argnums!r} names the same argument more than once; give each "
+            f"argument once (as torch.func.grad requires), e.g. argnums=(0, 1)."
+        )
+    return single, tuple(out)
+
+
+def _flatten(x):
+    """tree_flatten with a fast path for a single array or number."""
+    if isinstance(x, (tuple, list, dict)) or x is None:
+        return tree_flatten(x)
+    return [x], LEAF
+
+
+def _unflatten(treedef, leaves):
+    if treedef is LEAF:
+        return leaves[0]
+    return tree_unflatten(treedef, leaves)
 
 
 def _as_input(x, where, i):
-    """Validate a differentiated argument; lists become float arrays."""
+    """Validate a leaf to differentiate."""
     if type(x) is float:
         return x
-    if isinstance(x, (list, tuple)):
-        x = np.asarray(x)
     errors.check_float(raw(x), where, f"argument {i}")
     return x
+
+
+def _dtype(x):
+    v = raw(x)
+    return v.dtype if isinstance(v, (np.ndarray, np.generic)) else np.dtype(np.float64)
+
+
+def _zeros_like(x):
+    if type(x) is float:
+        return 0.0
+    v = raw(x)
+    if isinstance(v, np.ndarray):
+        return np.zeros(v.shape, dtype=_dtype(v))
+    if isinstance(v, np.generic):
+        return v.dtype.type(0)
+    return 0.0
 
 
 def _like(value, template):
@@ -49,97 +100,168 @@ def _like(value, template):
     return value
 
 
-def _zeros_like(x):
+def _result(g, x, taken):
+    """A derivative for input leaf x: x's dtype, a Python float for a float, an array of its own."""
+    if g is None:
+        return _like(_zeros_like(x), x)
+    if isinstance(g, Box):
+        return _like(g, x)
     if type(x) is float:
-        return 0.0
-    v = raw(x)
-    return 0.0 if np.ndim(v) == 0 and not isinstance(v, np.ndarray) else np.zeros(np.shape(v))
+        return _like(float(g), x)
+    dtype = _dtype(x)
+    if isinstance(g, np.ndarray):
+        if g.dtype != dtype or g.base is not None or not g.flags.writeable or id(g) in taken:
+            g = np.array(g, dtype=dtype)
+        taken.add(id(g))
+    elif np.ndim(g) == 0 and not isinstance(raw(x), np.ndarray):
+        g = dtype.type(g)
+    else:
+        g = np.array(g, dtype=dtype)
+    return _like(g, x)
 
 
-def _unit(shape, k):
-    """The k-th standard basis element of an array of `shape` (a float for shape ())."""
-    if shape == ():
-        return 1.0
-    e = np.zeros(int(np.prod(shape)))
-    e[k] = 1.0
-    return e.reshape(shape)
+def _split_aux(out, has_aux, where):
+    if not has_aux:
+        return out, None
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise errors.AdlabTypeError(
+            f"{where}: with has_aux=True the function must return a pair (output, aux); it "
+            f"returned {errors._describe(out)}."
+        )
+    return out[0], out[1]
 
 
-def _stack(values):
-    """Stack equal-shaped values along a new first axis, keeping derivatives of boxes."""
-    if not any(isinstance(v, Box) for v in values):
-        return np.stack([np.asarray(v, dtype=float) for v in values])
-    shape = (len(values),) + shape_of(values[0])
-    total = None
-    for k, v in enumerate(values):
-        part = index_add(v, (k,), shape)
-        total = part if total is None else total + part
-    return total
+def _check_leaf(o, where):
+    if isinstance(o, Box) or isinstance(o, (float, int, np.ndarray, np.number)) and \
+            not isinstance(o, bool):
+        return
+    raise errors.AdlabTypeError(
+        f"{where}: the function returned {errors._describe(o)}; it must return numbers or "
+        f"arrays computed from its inputs with adlab operations (adlab.sin, +, *, ...)."
+    )
 
 
-def _reverse(f, args, nums, where):
-    """Run f on level-tagged inputs; return (level, leaves, output)."""
+def _strip_level(tree, level):
+    """The primal values of a tree's boxes of `level` (auxiliary data carries no derivative)."""
+    leaves, treedef = tree_flatten(tree)
+    out = []
+    for o in leaves:
+        if isinstance(o, Box) and o._level == level:
+            o = o._primal_value()
+        out.append(o)
+    return tree_unflatten(treedef, out)
+
+
+def _reverse(f, args, kwargs, nums, where):
+    """Run f on level-tagged inputs; return (level, parts, output).
+
+    parts: for each differentiated argument, (treedef, the boxed leaves, the given leaves).
+    """
     level = new_level()
     args = list(args)
-    leaves = []
+    parts = []
     for i in nums:
-        x = _as_input(args[i], where, i)
-        leaf = Tensor(x, level=level, requires_grad=True)
-        args[i] = leaf
-        leaves.append(leaf)
-    return level, leaves, without_collector(f, *args)
+        leaves, treedef = _flatten(args[i])
+        boxed = [Tensor(_as_input(x, where, i), level=level, requires_grad=True) for x in leaves]
+        args[i] = _unflatten(treedef, boxed)
+        parts.append((treedef, boxed, leaves))
+    return level, parts, without_collector(lambda: f(*args, **kwargs))
 
 
-def vjp(f, *primals):
-    """Reverse mode: evaluate f and return (out, vjp_fn).
+def _tracked(o, level):
+    return type(o) is Tensor and o._level == level
+
+
+def _value(o, level):
+    return o._value if _tracked(o, level) else o
+
+
+# -- reverse mode ---------------------------------------------------------------------
+
+
+def vjp(f, *primals, has_aux=False):
+    """Reverse mode: evaluate f and return (out, vjp_fn), or (out, vjp_fn, aux).
 
     Args:
-        f: function of the primals returning one array-like value.
-        primals: the points (floats, arrays or tensors).
+        f: function of the primals returning an array-like value or a pytree of them.
+        primals: the points (floats, arrays, tensors or pytrees of them).
+        has_aux: f returns (output, aux); aux is returned as it is.
     Returns:
         out: f(*primals).
-        vjp_fn: maps a cotangent of out's shape to a tuple with one cotangent
-            per primal (u^T J for each input). It can be called many times.
+        vjp_fn: maps a cotangent of out's structure and shapes to a tuple with one
+            cotangent per primal (u^T J for each input). It can be called many times.
     """
     _, nums = _argnums(tuple(range(len(primals))), len(primals), "vjp")
-    level, leaves, out = _reverse(f, primals, nums, "vjp")
-    tracked = type(out) is Tensor and out._level == level
-    out_value = out._value if tracked else out
+    level, parts, out = _reverse(f, primals, {}, nums, "vjp")
+    out, aux = _split_aux(out, has_aux, "vjp")
+    out_leaves, out_def = _flatten(out)
+    for o in out_leaves:
+        _check_leaf(o, "vjp")
+    values = [_value(o, level) for o in out_leaves]
+    template = next(iter(parts[0][2]), None) if parts else None
 
     def vjp_fn(cotangent):
-        ct = raw(cotangent) if isinstance(cotangent, Tensor) and cotangent._level == 0 else cotangent
-        if shape_of(ct) != shape_of(out_value):
+        try:
+            cts = [cotangent] if out_def is LEAF else \
+                tree_flatten_up_to(out_def, cotangent, "vjp: the cotangent")
+        except ValueError as exc:
             raise errors.AdlabValueError(
-                f"vjp: the cotangent has shape {shape_of(ct)} but the output has shape "
-                f"{shape_of(out_value)}; pass one of the output's shape."
-            )
-        found = {id(leaf): g for leaf, g in backward_pass(out, ct, level)} if tracked else {}
-        return tuple(
-            _like(found[id(leaf)] if id(leaf) in found else _zeros_like(p), p)
-            for leaf, p in zip(leaves, primals)
-        )
+                f"{exc} Give one cotangent per output, in the output's structure.") from None
+        roots = []
+        for o, v, ct in zip(out_leaves, values, cts):
+            ct = raw(ct) if isinstance(ct, Tensor) and ct._level == 0 else ct
+            if isinstance(ct, (list, tuple)):
+                ct = np.asarray(ct, dtype=float)
+            if shape_of(ct) != shape_of(v):
+                raise errors.AdlabValueError(
+                    f"vjp: the cotangent has shape {shape_of(ct)} but the output has shape "
+                    f"{shape_of(v)}; pass one of the output's shape."
+                )
+            if _tracked(o, level):
+                roots.append((o, ct))
+        found = {id(leaf): g for leaf, g in backward_pass(roots, None, level)} if roots else {}
+        taken = {id(c) for c in cts}
+        taken.update(id(x) for _, _, leaves in parts for x in leaves)
+        return tuple(_unflatten(treedef, [_result(found.get(id(b)), x, taken)
+                                          for b, x in zip(boxed, leaves)])
+                     for treedef, boxed, leaves in parts)
 
-    return _like(out_value, primals[0] if primals else None), vjp_fn
+    primal_out = _unflatten(out_def, [_like(v, template) for v in values])
+    if has_aux:
+        return primal_out, vjp_fn, _strip_level(aux, level)
+    return primal_out, vjp_fn
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f, argnums=0, has_aux=False):
     """Return a function computing (f(*args), gradient of f with respect to args[argnums]).
 
     Args:
-        f: function returning a single number (shape ()).
+        f: function returning a single number (shape ()), or (number, aux) with has_aux.
         argnums: an int, or a tuple of ints for several gradients.
+        has_aux: f returns (value, aux); the result is then ((value, aux), gradient).
+    Keyword arguments of the call pass through to f and are not differentiated.
     """
 
     checked = {}  # number of arguments -> (single, nums)
 
     @functools.wraps(f)
-    def value_and_grad_f(*args):
+    def value_and_grad_f(*args, **kwargs):
         key = len(args)
         if key not in checked:
             checked[key] = _argnums(argnums, key, "grad")
         single, nums = checked[key]
-        level, leaves, out = _reverse(f, args, nums, "grad")
-        tracked = type(out) is Tensor and out._level == level
+        level, parts, out = _reverse(f, args, kwargs, nums, "grad")
+        out, aux = _split_aux(out, has_aux, "grad")
+        if isinstance(out, (tuple, list, dict)) or out is None:
+            hint = (" (use has_aux=True if the rest is auxiliary data)"
+                    if isinstance(out, (tuple, list)) else "")
+            raise errors.AdlabTypeError(
+                f"grad: the function must return a single number, but it returned "
+                f"{errors._describe(out)}{hint}. Return the value computed from the inputs "
+                f"with adlab operations."
+            )
+        _check_leaf(out, "grad")
+        tracked = _tracked(out, level)
         out_value = out._value if tracked else out
         if shape_of(out_value) != ():
             raise errors.AdlabValueError(
@@ -150,43 +272,73 @@ def value_and_grad(f, argnums=0):
         found = {}
         if tracked:
             found = {id(leaf): g for leaf, g in backward_pass(out, 1.0, level)}
-        grads = []
-        for leaf, i in zip(leaves, nums):
-            g = found.get(id(leaf))
-            grads.append(_like(_zeros_like(args[i]) if g is None else g, args[i]))
-        return _like(out_value, args[nums[0]]), grads[0] if single else tuple(grads)
+        taken = set()
+        grads = [_unflatten(treedef, [_result(found.get(id(b)), x, taken)
+                                      for b, x in zip(boxed, leaves)])
+                 for treedef, boxed, leaves in parts]
+        value = _like(out_value, parts[0][2][0] if parts[0][2] else None)
+        g = grads[0] if single else tuple(grads)
+        if has_aux:
+            return (value, _strip_level(aux, level)), g
+        return value, g
 
     return value_and_grad_f
 
 
-def grad(f, argnums=0):
+def grad(f, argnums=0, has_aux=False):
     """Return the gradient function of scalar-valued f (reverse mode).
 
     Args:
-        f: function returning a single number.
+        f: function returning a single number (or (number, aux) with has_aux).
         argnums: which positional argument(s) to differentiate (int or tuple).
+        has_aux: f returns (value, aux); the gradient function then returns (gradient, aux).
     Returns:
-        A function with f's arguments returning df/dx (a tuple for tuple argnums).
+        A function with f's arguments returning df/dx (a tuple for tuple argnums),
+        in the structure of each argument (a dict of gradients for a dict).
     """
 
-    value_and_grad_f = value_and_grad(f, argnums)
+    value_and_grad_f = value_and_grad(f, argnums, has_aux)
 
     @functools.wraps(f)
-    def grad_f(*args):
-        return value_and_grad_f(*args)[1]
+    def grad_f(*args, **kwargs):
+        value, g = value_and_grad_f(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
 
     return grad_f
 
 
-def jvp(f, primals, tangents):
+# -- forward mode -------------------------------------------------------------------
+
+
+def _tangent(p, t, i):
+    """Tangent t for primal leaf p: a list becomes an array, an int a float, dtypes match."""
+    t = raw(t) if isinstance(t, Tensor) and t._level == 0 else t
+    if isinstance(t, (list, tuple)):
+        t = np.asarray(t, dtype=float)
+    if type(t) is int:
+        t = float(t)
+    if shape_of(t) != shape_of(p):
+        raise errors.AdlabValueError(
+            f"jvp: tangent {i} has shape {shape_of(t)} but primal {i} has shape "
+            f"{shape_of(p)}; each tangent must have its primal's shape."
+        )
+    if isinstance(t, np.ndarray) and t.dtype != _dtype(p) and _dtype(p).kind == "f":
+        t = t.astype(_dtype(p))
+    return t
+
+
+def jvp(f, primals, tangents, has_aux=False):
     """Forward mode: f's value and its directional derivative J(primals) @ tangents.
 
     Args:
         f: function of len(primals) arguments.
-        primals: tuple of points.
-        tangents: tuple of tangents, each of its primal's shape.
+        primals: tuple of points (each may be a pytree).
+        tangents: tuple of tangents, in the primals' structure and shapes.
+        has_aux: f returns (output, aux); aux is returned as a third result.
     Returns:
-        (f(*primals), J t), computed in one forward pass.
+        (f(*primals), J t), computed in one forward pass, in the output's structure.
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise errors.AdlabTypeError(
@@ -198,94 +350,234 @@ def jvp(f, primals, tangents):
             f"tangent per primal."
         )
     level = new_level()
-    duals = []
+    args = []
+    first = None
     for i, (p, t) in enumerate(zip(primals, tangents)):
-        p = _as_input(p, "jvp", i)
-        t = raw(t) if isinstance(t, Tensor) and t._level == 0 else t
-        if isinstance(t, (list, tuple)):
-            t = np.asarray(t, dtype=float)
-        if type(t) is int:
-            t = float(t)
-        if shape_of(t) != shape_of(p):
-            raise errors.AdlabValueError(
-                f"jvp: tangent {i} has shape {shape_of(t)} but primal {i} has shape "
-                f"{shape_of(p)}; each tangent must have its primal's shape."
-            )
-        duals.append(Dual(level, p, t))
-    out = f(*duals)
-    if type(out) is Dual and out._level == level:
-        primal_out, tangent_out = out.primal, out.tangent
-    else:
-        primal_out, tangent_out = out, _zeros_like(out)
-    template = primals[0] if primals else None
-    return _like(primal_out, template), _like(tangent_out, template)
+        p_leaves, p_def = _flatten(p)
+        try:
+            t_leaves = [t] if p_def is LEAF else tree_flatten_up_to(p_def, t, f"jvp: tangent {i}")
+        except ValueError as exc:
+            raise errors.AdlabValueError(f"{exc} Give each tangent its primal's structure.") from None
+        duals = []
+        for pl, tl in zip(p_leaves, t_leaves):
+            pl = _as_input(pl, "jvp", i)
+            if first is None:
+                first = pl
+            duals.append(Dual(level, pl, _tangent(pl, tl, i)))
+        args.append(_unflatten(p_def, duals))
+    out = f(*args)
+    out, aux = _split_aux(out, has_aux, "jvp")
+    out_leaves, out_def = _flatten(out)
+    primal_out, tangent_out = [], []
+    for o in out_leaves:
+        _check_leaf(o, "jvp")
+        if type(o) is Dual and o._level == level:
+            primal_out.append(_like(o.primal, first))
+            tangent_out.append(_like(_own(o.tangent, tangents), first))
+        else:
+            primal_out.append(_like(o, first))
+            tangent_out.append(_like(_zeros_like(o), first))
+    result = (_unflatten(out_def, primal_out), _unflatten(out_def, tangent_out))
+    if has_aux:
+        return result + (_strip_level(aux, level),)
+    return result
 
 
-def jacfwd(f, argnums=0):
-    """Jacobian of f by forward mode: one JVP per input direction (a column each).
+def _own(t, given):
+    """A tangent that is one of the caller's own arrays (f = identity) as a copy."""
+    if isinstance(t, np.ndarray) and (t.base is not None or not t.flags.writeable or
+                                      any(t is g for g in given)):
+        return np.array(t)
+    return t
 
-    Returns a function giving an array of shape out.shape + x.shape
-    (a tuple of such arrays for tuple argnums).
+
+# -- Jacobians ----------------------------------------------------------------------
+
+
+def _basis(values):
+    """The standard basis of all of `values` stacked, split per value: arrays (N,) + shape."""
+    sizes = [int(np.prod(shape_of(v))) for v in values]
+    total = sum(sizes)
+    out, start = [], 0
+    for v, size in zip(values, sizes):
+        dtype = _dtype(v) if _dtype(v).kind == "f" else np.dtype(np.float64)
+        b = np.zeros((total, size), dtype=dtype)
+        b[start:start + size] = np.eye(size, dtype=dtype)
+        out.append(b.reshape((total,) + shape_of(v)))
+        start += size
+    return out, sizes
+
+
+def _blocks(stacked, sizes, shapes, lead_shape, axis_first):
+    """Split a stacked Jacobian into one block per value of `shapes`.
+
+    `stacked` has the basis axis first (axis_first) or last; each block is
+    reshaped to lead_shape + shape (jacfwd: out + in; jacrev: out + in).
+    """
+    from .primitives import getitem, moveaxis, reshape
+
+    if axis_first:
+        stacked = moveaxis(stacked, 0, -1) if len(shape_of(stacked)) > 1 else stacked
+    out, start = [], 0
+    for size, shape in zip(sizes, shapes):
+        part = getitem(stacked, (Ellipsis, slice(start, start + size)))
+        out.append(reshape(part, tuple(lead_shape) + tuple(shape)))
+        start += size
+    return out
+
+
+def _select(args, nums, leaves_per_arg):
+    """args with the differentiated arguments rebuilt from new leaves."""
+    def rebuild(flat):
+        new = list(args)
+        k = 0
+        for i, (treedef, leaves) in zip(nums, leaves_per_arg):
+            n = len(leaves)
+            new[i] = _unflatten(treedef, list(flat[k:k + n]))
+            k += n
+        return new
+    return rebuild
+
+
+def _jacobian_tree(out_def, out_leaves, blocks_by_out, parts, single, templates):
+    """out structure, each leaf holding (per argnum) the in structure of blocks."""
+    results = []
+    for o_blocks in blocks_by_out:
+        per_arg, k = [], 0
+        for treedef, leaves in parts:
+            n = len(leaves)
+            per_arg.append(_unflatten(treedef, [_like(_fresh(b), t) for b, t in
+                                                zip(o_blocks[k:k + n], templates[k:k + n])]))
+            k += n
+        results.append(per_arg[0] if single else tuple(per_arg))
+    return _unflatten(out_def, results)
+
+
+def _fresh(b):
+    if isinstance(b, np.ndarray) and (b.base is not None or not b.flags.writeable):
+        return np.array(b)
+    return b
+
+
+def jacfwd(f, argnums=0, has_aux=False):
+    """Jacobian of f by forward mode: one JVP per input direction (a column each), all
+    pushed through one pass with `vmap`.
+
+    Returns a function giving an array of shape out.shape + x.shape (a tuple
+    of such for tuple argnums; pytrees of them for pytree inputs and outputs;
+    (jacobian, aux) with has_aux). Keyword arguments pass through to f.
     """
 
     @functools.wraps(f)
-    def jac(*args):
+    def jac(*args, **kwargs):
         single, nums = _argnums(argnums, len(args), "jacfwd")
-        result = []
-        for i in nums:
-            x = _as_input(args[i], "jacfwd", i)
-            xshape = shape_of(x)
+        parts = [_flatten(args[i])[::-1] for i in nums]  # (treedef, leaves)
+        inputs = [_as_input(x, "jacfwd", i) for i, (_, leaves) in zip(nums, parts) for x in leaves]
+        rebuild = _select(args, nums, parts)
 
-            def f_i(xi, i=i):
-                return f(*args[:i], xi, *args[i + 1:])
+        def f_flat(*xs):
+            return f(*rebuild(xs), **kwargs)
 
-            cols = [jvp(f_i, (x,), (_unit(xshape, k),))[1]
-                    for k in range(int(np.prod(xshape)))]
-            out_shape = shape_of(cols[0])
-            if xshape == ():
-                J = cols[0]
+        basis, sizes = _basis(inputs)
+        if sum(sizes) == 0:
+            out = f_flat(*inputs)
+            out, aux = _split_aux(out, has_aux, "jacfwd")
+            tangents = None
+        else:
+            def push(*ts):
+                res = jvp(f_flat, tuple(inputs), ts, has_aux=has_aux)
+                return (res[1], res[2]) if has_aux else (res[1], None)
+
+            out_axes = (0, None)
+            tangents, aux = vmap(push, in_axes=0, out_axes=out_axes)(*basis)
+            out = tangents
+        out_leaves, out_def = _flatten(out)
+        shapes = [shape_of(x) for x in inputs]
+        blocks_by_out = []
+        for o in out_leaves:
+            _check_leaf(o, "jacfwd")
+            if tangents is None:
+                from .primitives import reshape
+
+                o_shape = shape_of(o)
+                blocks = [np.zeros(o_shape + s, dtype=np.result_type(raw(o), 0.0)) for s in shapes]
             else:
-                stacked = _stack(cols)  # (n,) + out_shape
-                n_out = len(out_shape)
-                J = reshape(transpose(stacked, tuple(range(1, n_out + 1)) + (0,)),
-                            out_shape + xshape)
-            result.append(_like(J, args[i]))
-        return result[0] if single else tuple(result)
+                o_shape = shape_of(o)[1:]
+                blocks = _blocks(o, sizes, shapes, o_shape, axis_first=True)
+            blocks_by_out.append(blocks)
+        J = _jacobian_tree(out_def, out_leaves, blocks_by_out, parts, single, inputs)
+        return (J, aux) if has_aux else J
 
     return jac
 
 
-def jacrev(f, argnums=0):
-    """Jacobian of f by reverse mode: one VJP per output entry (a row each).
+def jacrev(f, argnums=0, has_aux=False):
+    """Jacobian of f by reverse mode: one VJP per output entry (a row each), all pulled
+    back through one pass with `vmap`.
 
-    Returns a function giving an array of shape out.shape + x.shape
-    (a tuple of such arrays for tuple argnums).
+    Returns a function giving an array of shape out.shape + x.shape (a tuple
+    of such for tuple argnums; pytrees of them for pytree inputs and outputs;
+    (jacobian, aux) with has_aux). Keyword arguments pass through to f.
     """
 
     @functools.wraps(f)
-    def jac(*args):
+    def jac(*args, **kwargs):
         single, nums = _argnums(argnums, len(args), "jacrev")
-        level, leaves, out = _reverse(f, args, nums, "jacrev")
-        tracked = type(out) is Tensor and out._level == level
-        out_value = out._value if tracked else out
-        out_shape = shape_of(out_value)
-        rows = {id(leaf): [] for leaf in leaves}
-        for j in range(int(np.prod(out_shape))):
-            found = {id(leaf): g for leaf, g in
-                     backward_pass(out, _unit(out_shape, j), level)} if tracked else {}
-            for leaf, i in zip(leaves, nums):
-                rows[id(leaf)].append(found[id(leaf)] if id(leaf) in found
-                                      else _zeros_like(args[i]))
-        result = []
-        for leaf, i in zip(leaves, nums):
-            r = rows[id(leaf)]
-            J = r[0] if out_shape == () else reshape(_stack(r), out_shape + shape_of(leaf._value))
-            result.append(_like(J, args[i]))
-        return result[0] if single else tuple(result)
+        level, rparts, out = _reverse(f, args, kwargs, nums, "jacrev")
+        out, aux = _split_aux(out, has_aux, "jacrev")
+        out_leaves, out_def = _flatten(out)
+        for o in out_leaves:
+            _check_leaf(o, "jacrev")
+        values = [_value(o, level) for o in out_leaves]
+        boxed = [b for _, bs, _ in rparts for b in bs]
+        inputs = [x for _, _, leaves in rparts for x in leaves]
+        shapes = [shape_of(x) for x in inputs]
+        in_sizes = [int(np.prod(s)) for s in shapes]
+        tracked = [_tracked(o, level) for o in out_leaves]
+
+        def pull(*cts):
+            roots = [(o, ct) for o, ct, t in zip(out_leaves, cts, tracked) if t]
+            found = {id(b): g for b, g in backward_pass(roots, None, level)} if roots else {}
+            return tuple(found[id(b)] if id(b) in found else _zeros_like(x)
+                         for b, x in zip(boxed, inputs))
+
+        basis, out_sizes = _basis(values)
+        total = sum(out_sizes)
+        if total == 0 or sum(in_sizes) == 0:
+            rows = None
+        elif total == 1:  # one output number: a single pass, no batch
+            rows = [_expand_first(r) for r in pull(*[b[0] for b in basis])]
+        else:
+            rows = vmap(pull)(*basis)
+        blocks_by_out = []
+        start = 0
+        for v, size in zip(values, out_sizes):
+            o_shape = shape_of(v)
+            if rows is None:
+                blocks = [np.zeros(o_shape + s, dtype=_dtype(x)) for s, x in zip(shapes, inputs)]
+            else:
+                from .primitives import getitem, reshape
+
+                blocks = [reshape(getitem(r, slice(start, start + size)), o_shape + s)
+                          for r, s in zip(rows, shapes)]
+            blocks_by_out.append(blocks)
+            start += size
+        parts = [(treedef, leaves) for treedef, _, leaves in rparts]
+        J = _jacobian_tree(out_def, out_leaves, blocks_by_out, parts, single, inputs)
+        return (J, _strip_level(aux, level)) if has_aux else J
 
     return jac
 
 
-def hessian(f, argnums=0):
-    """Hessian of scalar f: forward over reverse, ``jacfwd(jacrev(f))``."""
-    return jacfwd(jacrev(f, argnums), argnums)
+def _expand_first(r):
+    from .primitives import reshape
+
+    return reshape(r, (1,) + shape_of(r))
+
+
+def hessian(f, argnums=0, has_aux=False):
+    """Hessian of scalar f: forward over reverse, ``jacfwd(jacrev(f))``.
+
+    With tuple argnums the result is nested, H[i][j] = d^2 f / dx_i dx_j (as JAX).
+    """
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)

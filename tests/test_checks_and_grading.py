@@ -52,7 +52,7 @@ def test_missing_edges_and_wrong_operations_are_named():
 
 
 def test_bad_input_gets_sentences_not_tracebacks():
-    assert "not one of" in compare_graph(dict(NODES, sq="square"), EDGES, adlab.trace(f, 2.0))[0]
+    assert "not one of" in compare_graph(dict(NODES, sq="cube"), EDGES, adlab.trace(f, 2.0))[0]
     assert "not in nodes" in compare_graph(NODES, EDGES + [("x", "y")], adlab.trace(f, 2.0))[0]
     assert "must be a dict" in compare_graph([("x", "input")], EDGES, adlab.trace(f, 2.0))[0]
     assert "not a (from, to) pair" in compare_graph(NODES, EDGES + ["x"], adlab.trace(f, 2.0))[0]

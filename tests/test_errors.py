@@ -77,10 +77,10 @@ def test_shape_mismatch_names_shapes_and_fix(x):
     assert msg.startswith("add:") and "(3,)" in msg and "(2,)" in msg and "reshape" in msg
     with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) and \(4, 2\).*Transpose"):
         x @ adlab.tensor(np.ones((4, 2)))
-    with pytest.raises(ValueError, match=r"dot: .*\(3,\) and \(3, 2\).*matmul"):
-        adlab.dot(x, np.ones((3, 2)))
-    with pytest.raises(ValueError, match=r"outer: .*\(3,\) and \(2, 2\).*reshape\(-1\)"):
-        adlab.outer(x, np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3,\) and \(4, 2\)"):
+        adlab.dot(x, np.ones((4, 2)))  # numpy's dot: a vector and a matrix are a matmul
+    with pytest.raises(ValueError, match=r"dot: shapes \(3,\) and \(4,\)"):
+        adlab.dot(x, np.ones(4))
     with pytest.raises(ValueError, match=r"reshape: cannot turn shape \(3,\) into \(4,\)"):
         x.reshape(4)
     with pytest.raises(ValueError, match=r"getitem: index 5 does not fit shape \(3,\)"):

@@ -227,6 +227,8 @@ def test_large_trace_tables_render_quickly():
 # -- the display templates of the partials agree with the JVP rules -------------
 
 _TEXT_TO_PY = [("−", "-"), ("×", "*"), ("²", "**2"), ("^", "**"), ("ln(", "math.log("),
+               ("cosh(", "math.cosh("), ("sinh(", "math.sinh("), ("√(", "math.sqrt("),
+               ("⌊", "math.floor("), ("⌋", ")"), ("≤", "<="),
                ("cos(", "math.cos("), ("sin(", "math.sin("), ("sign(", "_sign(")]
 
 
@@ -234,20 +236,26 @@ def _evaluate_template(template, args, out):
     expr = template.format(*[f"({a!r})" for a in args], out=f"({out!r})")
     for a, b in _TEXT_TO_PY:
         expr = expr.replace(a, b)
+    expr = expr.replace("math.math.", "math.")  # cosh( became math.cosh(, then its cos( matched
     expr = re.sub(r"\[(.*?)\]", r"float(\1)", expr)  # Iverson brackets
     expr = re.sub(r"\) \(", ") * (", expr)  # juxtaposition is a product
     expr = re.sub(r"(\d|\)) (\(|math|[a-z])", r"\1 * \2", expr)
     return eval(expr, {"math": math, "_sign": lambda v: math.copysign(1.0, v)})  # test-only, our own templates
 
 
-POINTS = {1: (0.7,), 2: (1.3, 0.6)}
+POINTS = {1: (0.7,), 2: (1.3, 0.6), 3: (0.2, -0.5, 0.8)}
+POINTS_OF = {"where": (1.0, 1.3, 0.6)}  # the condition: true
 
 
 def _latex_to_python(s):
     """Our templates' LaTeX subset (frac, ^{...}, cos, sin, ln, sign, brackets) as Python."""
     s = s.replace("\\,", " ").replace("\\left", "").replace("\\right", "")
     s = s.replace("\\operatorname{sign}", "_sign").replace("\\ln", "math.log")
-    s = s.replace("\\cos", "math.cos").replace("\\sin", "math.sin")
+    s = s.replace("\\cosh", "math.cosh").replace("\\sinh", "math.sinh")
+    s = s.replace("\\cos", "math.cos").replace("\\sin", "math.sin").replace("\\le", "<=")
+    s = s.replace("\\lfloor", "math.floor(").replace("\\rfloor", ")")
+    s = re.sub(r"math\.log (\d+)", r"math.log(\1)", s)
+    s = re.sub(r"\\sqrt\{([^{}]*)\}", r"math.sqrt(\1)", s)
     while "\\frac{" in s:  # innermost-first is not needed: our fractions are not nested
         s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", s)
     s = re.sub(r"\^\{([^{}]*)\}", r"**(\1)", s).replace("^2", "**2")
@@ -261,10 +269,13 @@ def _latex_to_python(s):
 def test_partial_templates_match_the_jvp_rules(name):
     """The text and LaTeX shown for each local partial evaluate to what the JVP rule computes."""
     prim = PRIMITIVES[name]
-    args = POINTS[prim.arity]
+    args = POINTS_OF.get(name, POINTS[prim.arity])
     out = prim.impl(*args)
     namespace = {"math": math, "_sign": lambda v: math.copysign(1.0, v)}
     for k, (text, latex) in enumerate(prim.partials):
+        if not text:  # the condition of where: no derivative, no partial shown
+            assert k in prim.nondiff and not latex
+            continue
         rule = float(prim.jvp[k](1.0, out, *args))
         assert _evaluate_template(text, args, float(out)) == pytest.approx(rule, rel=1e-12), text
         filled = latex.format(*[f"({a!r})" for a in args], out=f"({float(out)!r})")

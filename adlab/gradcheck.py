@@ -1,0 +1,136 @@
+"""check_grads: a function's derivatives in both modes against central differences.
+
+As ``jax.test_util.check_grads``: forward mode is checked by comparing a JVP
+along a random direction with central differences along it; reverse mode by
+the identity <u, J v> = <J^T u, v>, with J v from central differences; and
+``order=2`` repeats both checks on the derivative functions themselves
+(second derivatives), and so on. A mismatch raises AssertionError with the
+numbers, so it can be used in tests and in "check yourself" cells alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._dispatch import raw
+from .pytrees import tree_flatten
+
+
+def _float64(x):
+    v = raw(x)
+    return float(v) if np.ndim(v) == 0 and not isinstance(v, np.ndarray) else np.asarray(v, np.float64)
+
+
+def _leaves(out):
+    return [np.asarray(raw(o), dtype=np.float64) for o in tree_flatten(out)[0]]
+
+
+def _numerical_jvp(f, args, tangents, eps):
+    plus = [_float64(a) + eps * t for a, t in zip(args, tangents)]
+    minus = [_float64(a) - eps * t for a, t in zip(args, tangents)]
+    plus = [float(p) if np.ndim(p) == 0 and not isinstance(_float64(a), np.ndarray) else p
+            for p, a in zip(plus, args)]
+    minus = [float(m) if np.ndim(m) == 0 and not isinstance(_float64(a), np.ndarray) else m
+             for m, a in zip(minus, args)]
+    return [(p - m) / (2 * eps) for p, m in zip(_leaves(f(*plus)), _leaves(f(*minus)))]
+
+
+def _random_like(x, rng):
+    v = raw(x)
+    if np.ndim(v) == 0 and not isinstance(v, np.ndarray):
+        return float(rng.standard_normal())
+    return rng.standard_normal(np.shape(v))
+
+
+def _compare(what, got, want, atol, rtol, order):
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    err = np.abs(got - want)
+    bound = atol + rtol * np.abs(want)
+    if not np.all(err <= bound) or not np.all(np.isfinite(got) == np.isfinite(want)):
+        raise AssertionError(
+            f"check_grads: {what} (order {order}) disagrees with central differences: "
+            f"got {got!r}, expected {want!r} (largest error {np.max(err, initial=0.0):.3g}, "
+            f"allowed {atol:.1g} + {rtol:.1g} x |expected|)."
+        )
+
+
+def _check_fwd(f, args, eps, atol, rtol, rng, order):
+    from .transforms import jvp
+
+    tangents = [_random_like(a, rng) for a in args]
+    _, t_out = jvp(f, tuple(args), tuple(tangents))
+    numeric = _numerical_jvp(f, args, tangents, eps)
+    for got, want in zip(_leaves(t_out), numeric):
+        _compare("forward mode (jvp)", got, want, atol, rtol, order)
+    return tangents
+
+
+def _check_rev(f, args, eps, atol, rtol, rng, order):
+    from .transforms import vjp
+
+    out, vjp_fn = vjp(f, *args)
+    cts = tree_flatten(out)[0]
+    cts = [_random_like(o, rng) for o in cts]
+    leaves, treedef = tree_flatten(out)
+    from .pytrees import tree_unflatten
+
+    ct_tree = tree_unflatten(treedef, cts)
+    pulled = vjp_fn(ct_tree)
+    tangents = [_random_like(a, rng) for a in args]
+    numeric = _numerical_jvp(f, args, tangents, eps)
+    lhs = sum(float(np.sum(np.asarray(c, np.float64) * n)) for c, n in zip(cts, numeric))
+    rhs = sum(float(np.sum(_leaves(p)[0] * np.asarray(t, np.float64)))
+              for p, t in zip(pulled, tangents))
+    _compare("reverse mode (vjp): <u, J v> against <J^T u, v>", rhs, lhs, atol, rtol, order)
+    return ct_tree
+
+
+def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rtol=None,
+                seed=0):
+    """Check f's derivatives up to `order` in the given modes against central differences.
+
+    Args:
+        f: a function of the arrays or numbers in `args`.
+        args: a tuple of the point's arguments.
+        order: how many times to differentiate (2: first and second derivatives).
+        modes: "fwd" (jvp), "rev" (vjp), or both.
+        eps: the central-difference step (default 1e-6 in float64, 1e-3 in float32).
+        atol, rtol: tolerances (default 1e-5 in float64, 2e-2 in float32).
+        seed: seed of the random directions.
+    Raises:
+        AssertionError naming the mode, the order and the numbers when they disagree.
+    """
+    if isinstance(modes, str):
+        modes = (modes,)
+    unknown = set(modes) - {"fwd", "rev"}
+    if unknown:
+        raise ValueError(f"check_grads: modes are 'fwd' and 'rev', got {sorted(unknown)}.")
+    args = tuple(args)
+    single = any(np.result_type(raw(a)) == np.float32 for a in args)
+    eps = eps if eps is not None else (1e-3 if single else 1e-6)
+    atol = atol if atol is not None else (2e-2 if single else 1e-5)
+    rtol = rtol if rtol is not None else (2e-2 if single else 1e-5)
+    rng = np.random.default_rng(seed)
+    _check(f, args, order, modes, eps, atol, rtol, rng, 1)
+
+
+def _check(f, args, order, modes, eps, atol, rtol, rng, level):
+    from .transforms import jvp, vjp
+
+    if "fwd" in modes:
+        tangents = _check_fwd(f, args, eps, atol, rtol, rng, level)
+        if order > 1:
+            def f_jvp(*xs, tangents=tuple(tangents)):
+                return jvp(f, xs, tangents)[1]
+
+            _check(f_jvp, args, order - 1, modes, eps, atol, rtol, rng, level + 1)
+    if "rev" in modes:
+        ct = _check_rev(f, args, eps, atol, rtol, rng, level)
+        if order > 1:
+            def f_vjp(*xs, ct=ct):
+                return vjp(f, *xs)[1](ct)
+
+            _check(f_vjp, args, order - 1, modes, eps, atol, rtol, rng, level + 1)
+
+
+__all__ = ["check_grads"]
