@@ -45,6 +45,31 @@ class _GradMode(threading.local):
 grad_mode = _GradMode()
 
 
+class _Switches:
+    """How many threads have recording switched off (a plain object: fast to read).
+
+    Recording reads the per-thread flag only when some thread switched it
+    off, which keeps the common case (nobody did) as fast as a global flag.
+    """
+
+    off = 0
+
+
+switches = _Switches()
+_switch_lock = threading.Lock()
+
+
+def set_mode(enabled: bool) -> None:
+    """Switch recording of eager tensors on or off in this thread."""
+    enabled = bool(enabled)
+    with _switch_lock:
+        if grad_mode.enabled and not enabled:
+            switches.off += 1
+        elif not grad_mode.enabled and enabled:
+            switches.off -= 1
+        grad_mode.enabled = enabled
+
+
 class Variadic:
     """The rules of a primitive that takes any number of arguments (concatenate, einsum).
 

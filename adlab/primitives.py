@@ -1344,6 +1344,8 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
 
 def stop_gradient(x):
     """x's value with no derivative in any mode (JAX's stop_gradient; PyTorch's detach)."""
+    if isinstance(x, Box) and not x._level and not x._batched:  # an eager tensor: detach it
+        return x.detach()
     return apply(STOP_GRADIENT, (x,))
 
 

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import heapq
 import itertools
+import math
 import operator
 import threading
 import weakref
@@ -23,7 +24,8 @@ import weakref
 import numpy as np
 
 from . import errors
-from ._dispatch import EMPTY, Box, apply, evaluate, grad_mode, raw, register, shape_of
+from ._dispatch import (EMPTY, Box, apply, evaluate, grad_mode, raw, register, set_mode, shape_of,
+                        switches)
 from .arraymethods import ArrayMethods
 from . import primitives as P
 from .primitives import unbroadcast
@@ -199,15 +201,18 @@ class Tensor(ArrayMethods):
                 "the tensors it was computed from has requires_grad=True. Create the "
                 "inputs with adlab.tensor(..., requires_grad=True)."
             )
-        seed = _seed(self, gradient, create_graph, "backward")
-        if retain_graph is None:
-            retain_graph = create_graph
+        if gradient is None and type(self._value) is float:
+            seed = 1.0
+        else:
+            seed = _seed(self, gradient, create_graph, "backward")
         order = []
         with _backward_lock:
-            wanted = _retained_wanted()
+            wanted = _retained_wanted() if _retained else None
             without_collector(_fill_grads, [(self, seed)], not create_graph, order, wanted)
-            if not retain_graph:
-                _free(order)
+            if not (create_graph if retain_graph is None else retain_graph):
+                for node in order:
+                    if node._prim is not None:
+                        node._args = node._vals = None
 
     def detach(self):
         """A tensor with the same values and no graph. It shares the values: changing it in
@@ -452,8 +457,10 @@ def _seed(out, gradient, create_graph, where):
     """The cotangent a backward pass starts from: `gradient`, or 1 for a one-element output."""
     value = out._value
     if gradient is None:
+        if type(value) is float:
+            return 1.0
         shape = shape_of(value)
-        if int(np.prod(shape)) != 1:
+        if math.prod(shape) != 1:
             raise RuntimeError(
                 f"{where}: the output has shape {shape}, so the gradient "
                 "is a Jacobian, not a vector. Call y.backward(gradient=v) with v of the "
@@ -581,10 +588,7 @@ def _record(top, prim, args, params):
             boxed = True
         vals.append(a)
     value = apply(prim, vals, params) if boxed else evaluate(prim, vals, params)
-    if tracked and prim.nondiff:  # only arguments that carry no derivative require grad?
-        tracked = any(type(a) is Tensor and a._level == level and a.requires_grad
-                      for i, a in enumerate(args) if i not in prim.nondiff)
-    if not tracked or (level == 0 and not grad_mode.enabled):
+    if not tracked or (level == 0 and switches.off and not grad_mode.enabled):
         return Tensor(value, level=level)
     return Tensor(value, prim, args, params, level, True, tuple(vals))
 
@@ -657,7 +661,8 @@ def _walk(roots, level, unwrap, visited, wanted=None):
             leaves.append(root)
         else:
             heap.append((-root._seq, root))
-    heapq.heapify(heap)
+    if len(heap) > 1:
+        heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     try:
         while heap:
@@ -741,11 +746,11 @@ class _GradModeContext(contextlib.ContextDecorator):
 
     def __enter__(self):
         self._prev.append(grad_mode.enabled)
-        grad_mode.enabled = self._mode
+        set_mode(self._mode)
         return self
 
     def __exit__(self, *exc):
-        grad_mode.enabled = self._prev.pop()
+        set_mode(self._prev.pop())
         return False
 
 
@@ -768,7 +773,7 @@ class set_grad_enabled(_GradModeContext):
         super().__init__()
         self._mode = bool(mode)
         self._prev.append(grad_mode.enabled)
-        grad_mode.enabled = self._mode
+        set_mode(self._mode)
 
     def _recreate_cm(self):
         return set_grad_enabled(self._mode)

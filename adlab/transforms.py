@@ -23,11 +23,11 @@ import operator
 import numpy as np
 
 from . import errors
-from ._dispatch import Box, new_level, raw, shape_of
+from ._dispatch import EMPTY, Box, new_level, raw, shape_of
 from .batching import vmap
 from .forward import Dual
 from .pytrees import LEAF, tree_flatten, tree_flatten_up_to, tree_unflatten
-from .tensor import Tensor, backward_pass, without_collector
+from .tensor import Tensor, _walk, backward_pass, without_collector
 
 
 # -- arguments ------------------------------------------------------------------------
@@ -102,6 +102,8 @@ def _like(value, template):
 
 def _result(g, x, taken):
     """A derivative for input leaf x: x's dtype, a Python float for a float, an array of its own."""
+    if type(x) is float and type(g) is float:
+        return g
     if g is None:
         return _like(_zeros_like(x), x)
     if isinstance(g, Box):
@@ -161,11 +163,22 @@ def _reverse(f, args, kwargs, nums, where):
     args = list(args)
     parts = []
     for i in nums:
-        leaves, treedef = _flatten(args[i])
-        boxed = [Tensor(_as_input(x, where, i), level=level, requires_grad=True) for x in leaves]
-        args[i] = _unflatten(treedef, boxed)
+        x = args[i]
+        if isinstance(x, (tuple, list, dict)) or x is None:
+            leaves, treedef = tree_flatten(x)
+            boxed = [Tensor(_as_input(v, where, i), None, None, EMPTY, level, True) for v in leaves]
+            args[i] = tree_unflatten(treedef, boxed)
+        else:  # one array or number: no tree to build
+            leaves, treedef = (x,), LEAF
+            boxed = (Tensor(x if type(x) is float else _as_input(x, where, i), None, None, EMPTY,
+                            level, True),)
+            args[i] = boxed[0]
         parts.append((treedef, boxed, leaves))
-    return level, parts, without_collector(lambda: f(*args, **kwargs))
+    return level, parts, without_collector(_call, f, args, kwargs)
+
+
+def _call(f, args, kwargs):
+    return f(*args, **kwargs)
 
 
 def _tracked(o, level):
@@ -251,38 +264,48 @@ def value_and_grad(f, argnums=0, has_aux=False):
             checked[key] = _argnums(argnums, key, "grad")
         single, nums = checked[key]
         level, parts, out = _reverse(f, args, kwargs, nums, "grad")
-        out, aux = _split_aux(out, has_aux, "grad")
-        if isinstance(out, (tuple, list, dict)) or out is None:
-            hint = (" (use has_aux=True if the rest is auxiliary data)"
-                    if isinstance(out, (tuple, list)) else "")
-            raise errors.AdlabTypeError(
-                f"grad: the function must return a single number, but it returned "
-                f"{errors._describe(out)}{hint}. Return the value computed from the inputs "
-                f"with adlab operations."
-            )
-        _check_leaf(out, "grad")
-        tracked = _tracked(out, level)
+        aux = None
+        if has_aux:
+            out, aux = _split_aux(out, has_aux, "grad")
+        tracked = type(out) is Tensor and out._level == level
         out_value = out._value if tracked else out
-        if shape_of(out_value) != ():
-            raise errors.AdlabValueError(
-                f"grad: the function must return a single number, but it returned shape "
-                f"{shape_of(out_value)}. Reduce it (e.g. .sum()), or use adlab.jacrev for "
-                f"the full Jacobian or adlab.vjp with a cotangent."
-            )
+        if type(out_value) is not float:
+            _check_scalar(out, out_value)
         found = {}
-        if tracked:
-            found = {id(leaf): g for leaf, g in backward_pass(out, 1.0, level)}
+        if tracked:  # the graph of this call's level is its own: no lock needed
+            for leaf, g in without_collector(_walk, [(out, 1.0)], level, True, None):
+                found[id(leaf)] = g
         taken = set()
-        grads = [_unflatten(treedef, [_result(found.get(id(b)), x, taken)
-                                      for b, x in zip(boxed, leaves)])
-                 for treedef, boxed, leaves in parts]
-        value = _like(out_value, parts[0][2][0] if parts[0][2] else None)
+        grads = []
+        for treedef, boxed, leaves in parts:
+            gs = [_result(found.get(id(b)), x, taken) for b, x in zip(boxed, leaves)]
+            grads.append(gs[0] if treedef is LEAF else tree_unflatten(treedef, gs))
+        first = parts[0][2]
+        value = out_value if type(out_value) is float else _like(out_value, first[0] if first else None)
         g = grads[0] if single else tuple(grads)
         if has_aux:
             return (value, _strip_level(aux, level)), g
         return value, g
 
     return value_and_grad_f
+
+
+def _check_scalar(out, out_value):
+    if isinstance(out, (tuple, list, dict)) or out is None:
+        hint = (" (use has_aux=True if the rest is auxiliary data)"
+                if isinstance(out, (tuple, list)) else "")
+        raise errors.AdlabTypeError(
+            f"grad: the function must return a single number, but it returned "
+            f"{errors._describe(out)}{hint}. Return the value computed from the inputs "
+            f"with adlab operations."
+        )
+    _check_leaf(out, "grad")
+    if shape_of(out_value) != ():
+        raise errors.AdlabValueError(
+            f"grad: the function must return a single number, but it returned shape "
+            f"{shape_of(out_value)}. Reduce it (e.g. .sum()), or use adlab.jacrev for "
+            f"the full Jacobian or adlab.vjp with a cotangent."
+        )
 
 
 def grad(f, argnums=0, has_aux=False):
