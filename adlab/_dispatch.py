@@ -203,11 +203,19 @@ def evaluate(prim: Primitive, args: tuple, params: dict = EMPTY):
             r = prim.impl(*[np.float64(a) for a in args])
             return float(r)
     try:
-        return prim.impl(*args, **params)
+        r = prim.impl(*args, **params)
     except Exception as exc:  # re-raised with the operation named
         from .errors import explain
 
         raise explain(prim, args, params, exc) from exc
+    if type(r) is not np.ndarray and not isinstance(r, _PLAIN):
+        from .errors import foreign_result
+
+        r = foreign_result(prim, args, r)
+    return r
+
+
+_PLAIN = (float, int, np.generic)
 
 
 def raw(x):

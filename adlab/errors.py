@@ -40,6 +40,30 @@ def _describe(x) -> str:
     return f"{type(x).__name__} {text}"
 
 
+def _torch_error(prim, i):
+    return AdlabTypeError(
+        f"{prim.name}: argument {i} is a torch.Tensor that requires grad; adlab cannot "
+        f"follow derivatives through PyTorch's graph. Use its values as a constant, "
+        f"t.detach().numpy(), or make an adlab tensor of them: adlab.tensor(t.detach())."
+    )
+
+
+def foreign_result(prim, args, r):
+    """A primitive's result that numpy handed back in another library's type (a torch
+    tensor among the arguments): the values as a numpy array, or an error if that library
+    was following derivatives."""
+    for i, a in enumerate(args):
+        if _is_torch(a) and getattr(a, "requires_grad", False):
+            raise _torch_error(prim, i)
+    if _is_torch(r):
+        r = r.detach().cpu().numpy()
+    return np.asarray(r)
+
+
+def _is_torch(x) -> bool:
+    return type(x).__module__.split(".")[0] == "torch"
+
+
 def _is_numeric(x) -> bool:
     from ._dispatch import Box
 
@@ -64,6 +88,8 @@ def explain(prim, args, params, exc: Exception) -> Exception:
     bad = [(i, a) for i, a in enumerate(args) if not _is_numeric(a)]
     if bad:
         i, a = bad[0]
+        if _is_torch(a):
+            return _torch_error(prim, i)
         return AdlabTypeError(
             f"{prim.name}: argument {i} is {_describe(a)}, not a number, array or tensor. "
             f"Convert it first, e.g. adlab.tensor([1.0, 2.0]) or float(...)."
@@ -145,6 +171,8 @@ def check_data(data, where: str, dtype=None):
         )
     if dtype is None and type(data) is np.float64:
         return float(data)
+    if _is_torch(data):  # a PyTorch tensor: its values, without its graph
+        data = data.detach().cpu().numpy()
     try:
         # a copy, as torch.tensor makes: changing the source later does not change the tensor
         arr = np.array(data, dtype=dtype, copy=True)

@@ -1367,7 +1367,7 @@ def astype(x, dtype):
         return x
     if _is_float_dtype(dtype) and current.kind in "fc":
         return apply(ASTYPE, (x,), {"dtype": dtype})
-    return _const(lambda v: _astype_impl(v, dtype), x)
+    return _like_input(_const(lambda v: _astype_impl(v, dtype), x), x)
 
 
 def _axis_param(axis, dim=None, where="reduction"):

@@ -143,6 +143,19 @@ def _check_leaf(o, where):
     )
 
 
+def _check_tree(out, where):
+    """The leaves of a function's output, each a number, an array or an adlab value."""
+    if out is None:
+        raise errors.AdlabTypeError(
+            f"{where}: the function returned None; return the value computed from its inputs "
+            f"(a missing return statement?)."
+        )
+    leaves, treedef = _flatten(out)
+    for o in leaves:
+        _check_leaf(o, where)
+    return leaves, treedef
+
+
 def _strip_level(tree, level):
     """The primal values of a tree's boxes of `level` (auxiliary data carries no derivative)."""
     leaves, treedef = tree_flatten(tree)
@@ -207,9 +220,7 @@ def vjp(f, *primals, has_aux=False):
     _, nums = _argnums(tuple(range(len(primals))), len(primals), "vjp")
     level, parts, out = _reverse(f, primals, {}, nums, "vjp")
     out, aux = _split_aux(out, has_aux, "vjp")
-    out_leaves, out_def = _flatten(out)
-    for o in out_leaves:
-        _check_leaf(o, "vjp")
+    out_leaves, out_def = _check_tree(out, "vjp")
     values = [_value(o, level) for o in out_leaves]
     template = next(iter(parts[0][2]), None) if parts else None
 
@@ -291,7 +302,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
 
 
 def _check_scalar(out, out_value):
-    if isinstance(out, (tuple, list, dict)) or out is None:
+    if isinstance(out, (tuple, list, dict, str)) or out is None:
         hint = (" (use has_aux=True if the rest is auxiliary data)"
                 if isinstance(out, (tuple, list)) else "")
         raise errors.AdlabTypeError(
@@ -390,10 +401,9 @@ def jvp(f, primals, tangents, has_aux=False):
         args.append(_unflatten(p_def, duals))
     out = f(*args)
     out, aux = _split_aux(out, has_aux, "jvp")
-    out_leaves, out_def = _flatten(out)
+    out_leaves, out_def = _check_tree(out, "jvp")
     primal_out, tangent_out = [], []
     for o in out_leaves:
-        _check_leaf(o, "jvp")
         if type(o) is Dual and o._level == level:
             primal_out.append(_like(o.primal, first))
             tangent_out.append(_like(_own(o.tangent, tangents), first))
@@ -469,16 +479,20 @@ def _jacobian_tree(out_def, out_leaves, blocks_by_out, parts, single, templates)
         per_arg, k = [], 0
         for treedef, leaves in parts:
             n = len(leaves)
-            per_arg.append(_unflatten(treedef, [_like(_fresh(b), t) for b, t in
+            per_arg.append(_unflatten(treedef, [_like(_fresh(b, t), t) for b, t in
                                                 zip(o_blocks[k:k + n], templates[k:k + n])]))
             k += n
         results.append(per_arg[0] if single else tuple(per_arg))
     return _unflatten(out_def, results)
 
 
-def _fresh(b):
-    if isinstance(b, np.ndarray) and (b.base is not None or not b.flags.writeable):
-        return np.array(b)
+def _fresh(b, template):
+    """A Jacobian block as an array of its own (a Python float for a float input and output)."""
+    if isinstance(b, np.ndarray):
+        if b.ndim == 0 and type(template) is float:
+            return float(b)
+        if b.base is not None or not b.flags.writeable:
+            return np.array(b)
     return b
 
 
@@ -505,6 +519,7 @@ def jacfwd(f, argnums=0, has_aux=False):
         if sum(sizes) == 0:
             out = f_flat(*inputs)
             out, aux = _split_aux(out, has_aux, "jacfwd")
+            _check_tree(out, "jacfwd")
             tangents = None
         else:
             def push(*ts):
@@ -548,9 +563,7 @@ def jacrev(f, argnums=0, has_aux=False):
         single, nums = _argnums(argnums, len(args), "jacrev")
         level, rparts, out = _reverse(f, args, kwargs, nums, "jacrev")
         out, aux = _split_aux(out, has_aux, "jacrev")
-        out_leaves, out_def = _flatten(out)
-        for o in out_leaves:
-            _check_leaf(o, "jacrev")
+        out_leaves, out_def = _check_tree(out, "jacrev")
         values = [_value(o, level) for o in out_leaves]
         boxed = [b for _, bs, _ in rparts for b in bs]
         inputs = [x for _, _, leaves in rparts for x in leaves]

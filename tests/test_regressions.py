@@ -1,0 +1,426 @@
+"""Regressions: places where adlab once gave a wrong number without a word, or crashed.
+
+Each test is named after what it guards and checks a closed form, PyTorch's
+or JAX's documented behaviour (written out here), or central differences.
+tests/test_torch_oracle.py checks the same points against PyTorch itself
+where it is installed.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import adlab
+
+from oracles import central_grad
+
+
+# -- 1. silent wrong results ------------------------------------------------------------
+
+
+def test_polynomial_derivative_at_zero_is_its_linear_coefficient():
+    poly = lambda x: sum(c * x ** k for k, c in enumerate([1.0, 2.0, 3.0]))  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 * inf inside the rule either
+        assert adlab.grad(poly)(0.0) == 2.0
+        assert adlab.grad(adlab.grad(poly))(0.0) == 6.0
+        assert adlab.grad(poly)(np.float32(0.0)) == 2.0
+        x = adlab.tensor(0.0, requires_grad=True)
+        poly(x).backward()
+        assert x.grad.item() == 2.0
+        assert adlab.jvp(poly, (0.0,), (1.0,))[1] == 2.0
+
+
+def test_second_derivative_of_x_to_the_first_power_at_zero_is_zero():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert adlab.grad(adlab.grad(lambda x: x ** 1))(0.0) == 0.0
+        assert adlab.grad(adlab.grad(lambda x: x ** 2))(0.0) == 2.0
+        assert adlab.grad(adlab.grad(adlab.grad(lambda x: x ** 2)))(0.0) == 0.0
+        np.testing.assert_array_equal(adlab.hessian(lambda v: (v ** 1).sum())(np.zeros(2)),
+                                      np.zeros((2, 2)))
+
+
+def test_derivative_of_zero_to_the_power_y_is_zero_for_nonnegative_y():
+    # PyTorch: d/dy 0^y = 0 where y >= 0; -inf at y < 0 (0^y = inf there)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert adlab.grad(lambda y: 0.0 ** y)(2.0) == 0.0
+        assert adlab.grad(lambda y: 0.0 ** y)(0.0) == 0.0
+        assert adlab.grad(lambda x, y: x ** y, argnums=1)(0.0, 0.5) == 0.0
+    assert adlab.grad(lambda y: 2.0 ** y)(3.0) == pytest.approx(8 * math.log(2), rel=1e-15)
+
+
+def test_derivative_of_relu_to_the_power_p_with_a_zero_entry():
+    x = np.array([0.0, 1.0, 2.0, 0.5])
+    p = 1.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = adlab.grad(lambda q: (adlab.relu(x) ** q).sum())(p)
+    nz = x[x > 0]
+    assert got == pytest.approx(float(np.sum(nz ** p * np.log(nz))), rel=1e-14)
+    # and by eager tensors, and in forward mode
+    q = adlab.tensor(p, requires_grad=True)
+    (adlab.relu(adlab.tensor(x)) ** q).sum().backward()
+    assert q.grad.item() == pytest.approx(got, rel=1e-14)
+    assert adlab.jvp(lambda q: (adlab.relu(x) ** q).sum(), (p,), (1.0,))[1] == pytest.approx(got)
+
+
+def test_grad_data_zero_resets_the_gradient():
+    w = adlab.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    w.grad.data.zero_()
+    (w * 3.0).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])  # not [5, 7]
+    s = adlab.tensor(2.0, requires_grad=True)  # a scalar as well
+    (s * s).backward()
+    s.grad.data.zero_()
+    (s * 5.0).backward()
+    assert s.grad.item() == 5.0
+
+
+def test_data_update_is_a_gradient_descent_step():
+    p = adlab.tensor([1.0, -2.0], requires_grad=True)
+    (p * p).sum().backward()
+    p.data -= 0.1 * p.grad
+    assert p.requires_grad and p.is_leaf
+    np.testing.assert_allclose(p.detach().numpy(), [0.8, -1.6])
+    s = adlab.tensor(3.0, requires_grad=True)
+    (s * s).backward()
+    s.data -= 0.25 * s.grad  # 3 - 0.25 * 6
+    assert s.item() == 1.5
+
+
+def test_changes_through_detach_and_data_reach_the_tensor():
+    w = adlab.tensor([1.0, 2.0], requires_grad=True)
+    d = w.detach()
+    d.add_(1.0)
+    np.testing.assert_array_equal(w.detach().numpy(), [2.0, 3.0])
+    w.data.mul_(2.0)
+    np.testing.assert_array_equal(d.numpy(), [4.0, 6.0])  # and back to the detached copy
+    with adlab.no_grad():
+        w += 1.0
+    np.testing.assert_array_equal(d.numpy(), [5.0, 7.0])
+    s = adlab.tensor(1.0, requires_grad=True)
+    s.detach().fill_(4.0)
+    assert s.item() == 4.0
+
+
+def test_a_graph_node_changed_in_place_refuses_to_go_back():
+    x = adlab.tensor([1.0, 2.0], requires_grad=True)
+    y = adlab.exp(x)  # its VJP needs y's own value
+    y.detach().zero_()
+    with pytest.raises(RuntimeError, match="made by 'exp'.*changed in place"):
+        y.sum().backward()
+    # a leaf changed in place keeps the values its graph recorded: the gradient is right
+    w = adlab.tensor(3.0, requires_grad=True)
+    z = w * w
+    with adlab.no_grad():
+        w -= 1.0
+    z.backward()
+    assert w.grad.item() == 6.0  # d(w^2)/dw at the w that computed z
+
+
+def test_no_grad_as_a_decorator_on_a_recursive_function():
+    @adlab.no_grad()
+    def depth(n):
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    depth(5)
+    assert adlab.is_grad_enabled()
+    x = adlab.tensor(3.0, requires_grad=True)
+    (x * x).backward()
+    assert x.grad.item() == 6.0
+
+
+def test_no_grad_in_one_thread_leaves_other_threads_recording():
+    inside = threading.Event()
+    done = threading.Event()
+    seen = {}
+
+    def quiet():
+        with adlab.no_grad():
+            seen["off"] = adlab.is_grad_enabled()
+            inside.set()
+            done.wait(5)
+
+    t = threading.Thread(target=quiet)
+    t.start()
+    inside.wait(5)
+    x = adlab.tensor(3.0, requires_grad=True)
+    (x ** 2 + x ** 3).backward()  # 2x + 3x^2 = 33
+    done.set()
+    t.join()
+    assert seen["off"] is False
+    assert x.grad.item() == 33.0
+    assert adlab.is_grad_enabled()
+
+
+def test_set_grad_enabled_and_enable_grad():
+    with adlab.no_grad():
+        with adlab.enable_grad():
+            assert adlab.is_grad_enabled()
+        assert not adlab.is_grad_enabled()
+    with adlab.set_grad_enabled(False):
+        assert not adlab.is_grad_enabled()
+    assert adlab.is_grad_enabled()
+    adlab.set_grad_enabled(False)
+    assert not adlab.is_grad_enabled()
+    adlab.set_grad_enabled(True)
+    assert adlab.is_grad_enabled()
+
+
+def test_argnums_naming_an_argument_twice_is_an_error():
+    with pytest.raises(ValueError, match=r"argnums=\(0, 0\).*more than once"):
+        adlab.grad(lambda a: a * a, argnums=(0, 0))(3.0)
+    with pytest.raises(ValueError, match="more than once"):
+        adlab.jacrev(lambda a, b: a * b, argnums=(1, -1))(3.0, 2.0)
+
+
+@pytest.mark.parametrize("f, what", [
+    (lambda x: math.sin(x), "float()"),
+    (lambda x: float(x) * 2.0, "float()"),
+    (lambda x: np.sin(np.asarray(x)), "numpy array"),
+    (lambda x: x.item(), ".item()"),
+    (lambda x: np.float64(x), "numpy array"),
+])
+def test_leaving_adlab_inside_a_transform_is_an_error_not_a_zero(f, what):
+    for transform in (adlab.grad, lambda f: (lambda x: adlab.jvp(f, (x,), (1.0,))[1]),
+                      adlab.jacrev, adlab.jacfwd):
+        with pytest.raises(TypeError) as info:
+            transform(f)(1.0)
+        msg = str(info.value)
+        assert what in msg and "adlab.sin" in msg and "stop_gradient" in msg
+
+
+@pytest.mark.parametrize("result, name", [(None, "None"), ("0.5", "str"),
+                                          ((1.0, 2.0), "tuple")])
+def test_returning_something_that_is_not_a_number_is_an_error(result, name):
+    with pytest.raises(TypeError, match=f"grad: the function must return a single number.*{name}"):
+        adlab.grad(lambda x: result)(1.0)
+    with pytest.raises(TypeError, match=name):
+        adlab.jacrev(lambda x: result)(1.0) if name != "tuple" else adlab.grad(lambda x: result)(1.0)
+
+
+def test_a_constant_function_has_gradient_zero():
+    assert adlab.grad(lambda x: 3.0)(1.0) == 0.0  # JAX gives 0 as well
+    np.testing.assert_array_equal(adlab.grad(lambda x: 3.0)(np.ones(2)), [0.0, 0.0])
+
+
+def test_tensor_copies_its_data():
+    a = np.array([1.0, 2.0])
+    t = adlab.tensor(a, requires_grad=True)
+    y = (t * t).sum()
+    a[:] = 10.0  # changing the source after the forward pass
+    y.backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [2.0, 4.0])
+    assert not np.shares_memory(t.detach().numpy(), a)
+
+
+def test_concurrent_backward_into_a_shared_leaf_loses_no_update():
+    w = adlab.tensor(1.0, requires_grad=True)
+    v = adlab.tensor([1.0, 1.0], requires_grad=True)
+    calls = 2000
+
+    def work():
+        for _ in range(calls):
+            (w * 2.0).backward()
+            (v * 1.0).sum().backward()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert w.grad.item() == 2.0 * 4 * calls
+    np.testing.assert_array_equal(v.grad.numpy(), [4 * calls, 4 * calls])
+
+
+def test_concurrent_vjp_calls_on_one_graph():
+    _, pull = adlab.vjp(lambda x: adlab.sin(x) * x, np.linspace(0, 1, 5))
+    want = pull(np.ones(5))[0]
+    results = []
+
+    def work():
+        for _ in range(300):
+            results.append(pull(np.ones(5))[0])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 1200
+    for r in results:
+        np.testing.assert_array_equal(r, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_low_precision_inputs_keep_their_dtype(dtype):
+    x = np.array([0.5, 1.0, 1.5], dtype=dtype)
+    f = lambda v: (adlab.tanh(v) * v + adlab.relu(v) ** 2).sum()  # noqa: E731
+    assert np.result_type(f(x)) == dtype
+    assert adlab.grad(f)(x).dtype == dtype
+    assert adlab.jacfwd(lambda v: adlab.sin(v) * 2.0)(x).dtype == dtype
+    assert adlab.jacrev(lambda v: adlab.sin(v) * 2.0)(x).dtype == dtype
+    assert adlab.hessian(f)(x).dtype == dtype
+    assert adlab.grad(f)(dtype(0.5)).dtype == dtype
+    t = adlab.tensor(x, requires_grad=True)
+    f(t).backward()
+    assert t.grad.dtype == dtype and t.dtype == dtype
+    exact = adlab.grad(f)(x.astype(np.float64))
+    tol = 1e-5 if dtype == np.float32 else 5e-3
+    np.testing.assert_allclose(adlab.grad(f)(x).astype(np.float64), exact, rtol=tol)
+
+
+def test_astype_between_float_types_is_differentiable_and_casts_back():
+    x = np.array([1.0, 2.0])
+    g = adlab.grad(lambda v: (adlab.astype(v, np.float32) ** 2).sum())(x)
+    assert g.dtype == np.float64 and g.tolist() == [2.0, 4.0]
+    t = adlab.tensor(x, requires_grad=True)
+    y = t.float()
+    assert y.dtype == np.float32
+    (y * y).sum().backward()
+    assert t.grad.dtype == np.float64 and t.grad.tolist() == [2.0, 4.0]
+    k = t.long()
+    assert k.dtype == np.int64 and not k.requires_grad
+
+
+# -- 2. crashes and unclear errors -------------------------------------------------------
+
+
+def test_mean_of_nothing_is_nan_with_an_empty_gradient():
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        assert math.isnan(adlab.mean(np.zeros(0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        g = adlab.grad(lambda x: adlab.mean(x))(np.zeros(0))
+        assert g.shape == (0,)
+        J = adlab.jacrev(lambda x: adlab.mean(x, axis=1))(np.zeros((3, 0)))
+        assert J.shape == (3, 3, 0)
+        x = adlab.tensor(np.zeros((2, 0)), requires_grad=True)
+        adlab.mean(x, axis=1).sum().backward()
+        assert x.grad.shape == (2, 0)
+
+
+def test_jacobians_of_empty_inputs_and_outputs_are_empty():
+    for jac in (adlab.jacfwd, adlab.jacrev):
+        assert jac(lambda x: x * 2.0)(np.zeros(0)).shape == (0, 0)
+        assert jac(lambda x: x.sum())(np.zeros(0)).shape == (0,)
+        assert jac(lambda x: x[:0])(np.ones(3)).shape == (0, 3)
+
+
+def test_indexing_a_scalar_tensor_with_none_and_ellipsis():
+    t = adlab.tensor(2.0, requires_grad=True)
+    assert t[None].shape == (1,) and t[...].shape == ()
+    (t[None] * 3.0).sum().backward()
+    assert t.grad.item() == 3.0
+    assert adlab.grad(lambda x: (x[None] * x[...]).sum())(2.0) == 4.0
+
+
+def test_hessian_with_several_argnums_is_nested_as_in_jax():
+    f = lambda x, y: x * x * y + adlab.sin(y)  # noqa: E731
+    H = adlab.hessian(f, argnums=(0, 1))(2.0, 3.0)
+    # d2f/dx2 = 2y, d2f/dxdy = 2x, d2f/dy2 = -sin y
+    assert H == ((6.0, 4.0), (4.0, pytest.approx(-math.sin(3.0), rel=1e-15)))
+    assert type(H[0][0]) is float
+    Hv = adlab.hessian(lambda a, b: (a.sum() * b.sum()) ** 2, argnums=(0, 1))(np.ones(2), np.ones(3))
+    assert [[h.shape for h in row] for row in Hv] == [[(2, 2), (2, 3)], [(3, 2), (3, 3)]]
+
+
+def test_jvp_of_a_function_returning_a_tuple():
+    (a, b), (da, db) = adlab.jvp(lambda x: (x * 2.0, x * x), (3.0,), (1.0,))
+    assert (a, b, da, db) == (6.0, 9.0, 2.0, 6.0)
+    out, tan = adlab.jvp(lambda x: {"s": adlab.sin(x), "c": [adlab.cos(x)]}, (0.5,), (2.0,))
+    assert tan == {"c": [pytest.approx(-2 * math.sin(0.5))], "s": pytest.approx(2 * math.cos(0.5))}
+
+
+def test_numpy_integer_types_as_axis_and_argnums():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(adlab.sum(x, axis=np.int64(1)), [3.0, 12.0])
+    np.testing.assert_array_equal(adlab.tensor(x).mean(axis=np.int32(0)).numpy(), [1.5, 2.5, 3.5])
+    assert adlab.grad(lambda a, b: a * b, argnums=np.int64(1))(2.0, 3.0) == 2.0
+    assert adlab.grad(lambda a, b: a * b, argnums=(np.int8(0), np.int16(1)))(2.0, 3.0) == (3.0, 2.0)
+    np.testing.assert_array_equal(adlab.softmax(x, axis=np.int64(0)).shape, (2, 3))
+
+
+def test_gradients_are_writable_arrays_of_their_own():
+    x = np.array([1.0, 2.0])
+    g = adlab.grad(lambda v: v.sum())(x)  # the VJP of sum is a broadcast view
+    g += 1.0
+    np.testing.assert_array_equal(g, [2.0, 2.0])
+    u = np.array([3.0, 4.0])
+    (r,) = adlab.vjp(lambda v: v, x)[1](u)
+    assert r is not u and not np.shares_memory(r, u) and r.flags.writeable
+    _, tangent = adlab.jvp(lambda v: v, (x,), (u,))
+    assert not np.shares_memory(tangent, u)
+    J = adlab.jacrev(lambda v: v * 1.0)(x)
+    J[0, 0] = 5.0  # writable
+    a, b = adlab.grad(lambda p, q: (p + q).sum(), argnums=(0, 1))(x, x)
+    assert not np.shares_memory(a, b)
+
+
+def test_adding_a_torch_tensor():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed here")
+    t = adlab.tensor([1.0, 2.0], requires_grad=True)
+    y = (t + torch.tensor([1.0, 1.0], dtype=torch.float64)).sum()  # a constant: the right answer
+    y.backward()
+    np.testing.assert_array_equal(t.grad.numpy(), [1.0, 1.0])
+    with pytest.raises(TypeError, match=r"add: .*torch.*requires grad.*detach"):
+        t + torch.tensor([1.0, 1.0], requires_grad=True)
+    assert adlab.tensor(torch.tensor([1.0, 2.0], requires_grad=True)).tolist() == [1.0, 2.0]
+
+
+def test_comparisons_both_ways_round():
+    a = np.array([1.0, 3.0])
+    t = adlab.tensor([2.0, 2.0])
+    assert (a < t).tolist() == [True, False] and (t < a).tolist() == [False, True]
+    assert (a >= t).tolist() == [False, True] and (2.5 > t).tolist() == [True, True]
+    assert isinstance(a < t, adlab.Tensor) and isinstance(t == t, adlab.Tensor)
+
+
+def test_numpy_functions_on_tensors():
+    t = adlab.tensor([1.0, 2.0, 3.0])
+    assert np.sum(t).item() == 6.0 and np.mean(t).item() == 2.0
+    np.testing.assert_array_equal(np.array(t), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(np.sin(t).numpy(), np.sin([1.0, 2.0, 3.0]))
+    w = adlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = np.sum(np.exp(w)) + np.concatenate([w, w]).max() + np.linalg.norm(w)
+    y.backward()
+    want = np.exp([1.0, 2.0, 3.0]) + np.array([0.0, 0.0, 1.0]) + np.array([1, 2, 3]) / np.sqrt(14)
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-14)
+    with pytest.raises(TypeError, match="requires grad.*detach"):
+        np.array(w)
+    with pytest.raises(TypeError, match="numpy.median cannot follow derivatives"):
+        np.median(w)
+    assert np.median(t) == 2.0  # no derivative to lose
+    assert np.shape(w) == (3,) and np.argmax(w) == 2 and np.allclose(w, [1, 2, 3])
+
+
+def test_no_op_reductions_and_axes_out_of_range():
+    with pytest.raises(ValueError, match=r"sum: axis 2 is out of range for an array of shape \(2, 3\)"):
+        adlab.sum(np.ones((2, 3)), axis=2)
+    with pytest.raises(ValueError, match="give axis= .* or dim="):
+        adlab.sum(np.ones(2), axis=0, dim=0)
+    with pytest.raises(ValueError, match=r"max: .*zero-size|max: failed"):
+        adlab.amax(np.zeros(0))
+
+
+# -- numerical helpers of the tests themselves ---------------------------------------------
+
+
+def test_norm_and_std_at_zero_give_the_zero_subgradient_as_pytorch():
+    z = np.zeros(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(adlab.grad(adlab.norm)(z), z)
+        np.testing.assert_array_equal(adlab.grad(lambda v: adlab.std(v))(np.ones(3)), z)
+        np.testing.assert_array_equal(adlab.grad(lambda v: adlab.std(v, ddof=1))(np.ones(3)), z)
+    x = np.array([3.0, 4.0])
+    np.testing.assert_allclose(adlab.grad(adlab.norm)(x), x / 5.0, rtol=1e-15)
+    np.testing.assert_allclose(adlab.grad(adlab.norm)(x), central_grad(adlab.norm, x), rtol=1e-8)
