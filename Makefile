@@ -14,7 +14,7 @@ COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3
 COLAB_ENV := .venv-colab
 COLAB_STAMP := $(COLAB_ENV)/.adlab-installed
 
-.PHONY: test course release slides lab graphviz chromium npm bench clean
+.PHONY: test course release slides lab graphviz chromium npm torch bench clean
 
 # binder/requirements.txt pins the course's libraries; the same pins constrain
 # this environment, so that the tests run with what Binder installs.
@@ -65,7 +65,22 @@ chromium:
 npm:
 	$(call apt-install,command -v npm >/dev/null 2>&1,npm,$(NPM_HINT))
 
-test: $(STAMP) $(COLAB_STAMP) graphviz chromium npm
+# PyTorch's CPU wheel, where the machine keeps one (/opt/wheels on the project's
+# machines): the tests compare adlab's derivatives with torch's in float64
+# (tests/test_torch_oracle.py). Elsewhere it is not installed (PyPI's torch is a
+# CUDA build of several GB) and those comparisons are skipped with one line.
+TORCH_WHEEL := $(firstword $(wildcard /opt/wheels/torch-2.13.0+cpu-*.whl))
+TORCH_STAMP := $(VENV)/.torch-checked
+$(TORCH_STAMP): $(STAMP)
+	@if $(BIN)/python -c "import torch" 2>/dev/null; then :; \
+	elif [ -n "$(TORCH_WHEEL)" ] && $(BIN)/python -m pip install --quiet "$(TORCH_WHEEL)"; then \
+	  echo "Installed PyTorch's CPU wheel ($(notdir $(TORCH_WHEEL))) for the torch oracle tests"; \
+	else echo "No PyTorch CPU wheel for this Python here: the tests comparing with PyTorch are skipped"; fi
+	@touch $(TORCH_STAMP)
+
+torch: $(TORCH_STAMP)
+
+test: $(STAMP) $(COLAB_STAMP) $(TORCH_STAMP) graphviz chromium npm
 	$(BIN)/python -m pytest -q
 
 course: $(STAMP) graphviz release slides

@@ -85,3 +85,29 @@ def test_trace_block_prints_the_readme_table_and_draws_its_picture(tmp_path):
     assert "(docs/baydin_graph.svg)" in README
     assert _svg_texts(drawn) == _svg_texts(committed)
     assert "v̄₀ = 1.716" in _svg_texts(drawn)
+
+
+def test_python_examples_run_and_print_what_their_comments_say(tmp_path, monkeypatch):
+    """The README's Python blocks run in order in one namespace; the values their comments
+    show are checked against closed forms."""
+    import math
+
+    import numpy as np
+
+    monkeypatch.chdir(tmp_path)  # the trace example writes f.svg
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 3
+    ns: dict = {}
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), ns)  # noqa: S102 - our own README
+    adlab = ns["adlab"]
+    f = ns["f"]
+    assert adlab.grad(f, argnums=(0, 1))(2.0, 5.0) == (5.5, 2.0 - math.cos(5.0))
+    assert "(5.5, 1.7163...)" in README and f"{2.0 - math.cos(5.0):.4f}" == "1.7163"
+    x = np.array([1.0, 2.0])
+    s = np.exp(x) / np.exp(x).sum()
+    want = s + s[0] * (np.eye(2)[0] - s)  # d/dx of logsumexp + softmax_0
+    np.testing.assert_allclose(ns["x"].grad.numpy(), want, rtol=1e-14)
+    assert f"tensor([{want[0]:.4f}..., {want[1]:.4f}...])" in README
+    np.testing.assert_allclose(ns["g"].detach().numpy(), 3 * x ** 2)
+    assert (tmp_path / "f.svg").exists()
