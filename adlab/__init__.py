@@ -13,6 +13,8 @@ adlab differs from them, docs/differences.md says so.
 libraries when first used.
 """
 
+import numpy as _np
+
 from . import autograd
 from .primitives import (
     PRIMITIVES,
@@ -25,6 +27,7 @@ from .primitives import (
     arctan,
     arctan2,
     argmax,
+    array,
     argmin,
     astype,
     broadcast_to,
@@ -140,21 +143,25 @@ absolute = abs
 subtract, multiply, divide, true_divide, pow, negative = sub, mul, div, div, power, neg
 remainder = mod
 detach = stop_gradient
+asarray = array
+# numpy's constants and float types, for code written with `import numpy as np`
+pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRIMITIVES", "Dual", "Tensor", "Trace", "abs", "absolute", "acos", "add", "amax", "amin",
-    "arange", "arccos", "arcsin", "arctan", "arctan2", "argmax", "argmin", "as_tensor", "asin",
+    "arange", "array", "asarray", "arccos", "arcsin", "arctan", "arctan2", "argmax", "argmin", "as_tensor", "asin",
     "astype", "atan", "atan2", "autograd", "broadcast_to", "cat", "check_grads", "checkpoint",
     "clamp", "clip", "concatenate", "copy", "cos", "cosh", "cumsum", "custom_jvp",
-    "custom_vjp", "detach", "diag", "diagonal", "div", "divide", "dot", "einsum", "empty",
-    "enable_grad", "exp", "expand_dims", "expm1", "eye", "flatten", "from_numpy", "full",
-    "full_like", "grad", "hessian", "inner", "is_grad_enabled", "jacfwd", "jacrev", "jvp",
+    "custom_vjp", "detach", "diag", "diagonal", "div", "divide", "dot", "einsum", "e", "empty",
+    "enable_grad", "exp", "expand_dims", "expm1", "eye", "float16", "float32", "float64", "flatten", "from_numpy", "full",
+    "full_like", "grad", "hessian", "inf", "inner", "is_grad_enabled", "jacfwd", "jacrev", "jvp",
     "linspace", "log", "log10", "log1p", "log2", "log_softmax", "logsumexp", "manual_seed",
     "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mod", "moveaxis", "mul",
-    "multiply", "neg", "negative", "no_grad", "norm", "normal", "ones", "ones_like", "outer",
-    "pow", "power", "prod", "rand", "randn", "ravel", "relu", "remainder", "repeat",
+    "multiply", "nan", "neg", "negative", "newaxis", "no_grad", "norm", "normal", "ones", "ones_like", "outer",
+    "pi", "pow", "power", "prod", "rand", "randn", "ravel", "relu", "remainder", "repeat",
     "repeat_interleave", "reshape", "roll", "set_grad_enabled", "sigmoid", "sign", "sin",
     "sinh", "softmax", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient", "sub",
     "subtract", "sum", "swapaxes", "tan", "tanh", "tensor", "tensordot", "tile", "trace",

@@ -39,6 +39,15 @@ GLOSSARY = {
                           "(large h) and round-off (small h)"),
     "expression swell": ("", "the growth of symbolic derivative expressions when subexpressions "
                              "are repeated instead of shared"),
+    "checkpointing": ("", "storing only some values of the trace and recomputing the rest in the "
+                          "reverse sweep: less memory for more work (adlab.checkpoint)"),
+    "custom rule": ("", "a JVP or VJP written by hand for a whole function, used instead of the "
+                        "rules of its operations, e.g. for numerical stability "
+                        "(adlab.custom_jvp, adlab.custom_vjp)"),
+    "stop gradient": ("", "a value used as a constant: no derivative flows through it in either "
+                          "mode (adlab.stop_gradient, PyTorch's detach)"),
+    "batching": ("vmap", "applying a function written for one example to a whole batch in one "
+                         "pass; Jacobians batch their JVPs or VJPs this way (adlab.vmap)"),
 }
 
 

@@ -1941,8 +1941,24 @@ def diagonal(x, offset=0):
     return diag(x, offset)
 
 
+def array(obj, dtype=None):
+    """numpy's array, for lists that hold adlab values too: ``array([x1, x2])`` stacks them
+    (their derivatives kept); plain numbers give a plain numpy array."""
+    def has_box(o):
+        if isinstance(o, Box):
+            return True
+        return isinstance(o, (list, tuple)) and any(has_box(v) for v in o)
+
+    if not has_box(obj):
+        return np.array(raw(obj), dtype=dtype)
+    if isinstance(obj, Box):
+        return obj if dtype is None else astype(obj, dtype)
+    out = stack([array(o, dtype) for o in obj])
+    return out if dtype is None else astype(out, dtype)
+
+
 __all__ = [
-    "PRIMITIVES", "defprim", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
+    "PRIMITIVES", "defprim", "array", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
     "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign", "square", "log1p", "expm1", "log2",
     "log10", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "maximum", "minimum",
     "relu", "sigmoid", "where", "clip", "clamp", "stop_gradient", "copy", "astype", "sum_",
