@@ -32,6 +32,7 @@ from .primitives import (
     astype,
     broadcast_to,
     cat,
+    ceil,
     clamp,
     clip,
     concatenate,
@@ -48,6 +49,7 @@ from .primitives import (
     expand_dims,
     expm1,
     flatten,
+    floor,
     inner,
     log,
     log1p,
@@ -76,6 +78,7 @@ from .primitives import (
     repeat_interleave,
     reshape,
     roll,
+    round_ as round,  # noqa: A004 - mirrors numpy and torch
     sigmoid,
     sign,
     sin,
@@ -132,7 +135,8 @@ from .tensor import (
     zeros_like,
 )
 from .traces import Trace
-from .transforms import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .transforms import (elementwise_grad, grad, hessian, jacfwd, jacobian, jacrev, jvp,
+                         value_and_grad, vjp)
 
 # numpy's and PyTorch's other names for the same operations
 asin = arcsin
@@ -151,21 +155,23 @@ float16, float32, float64 = _np.float16, _np.float32, _np.float64
 __version__ = "0.1.0"
 
 __all__ = [
-    "PRIMITIVES", "Dual", "Tensor", "Trace", "abs", "absolute", "acos", "add", "amax", "amin",
-    "arange", "array", "asarray", "arccos", "arcsin", "arctan", "arctan2", "argmax", "argmin", "as_tensor", "asin",
-    "astype", "atan", "atan2", "autograd", "broadcast_to", "cat", "check_grads", "checkpoint",
-    "clamp", "clip", "concatenate", "copy", "cos", "cosh", "cumsum", "custom_jvp",
-    "custom_vjp", "detach", "diag", "diagonal", "div", "divide", "dot", "einsum", "e", "empty",
-    "enable_grad", "exp", "expand_dims", "expm1", "eye", "float16", "float32", "float64", "flatten", "from_numpy", "full",
-    "full_like", "grad", "hessian", "inf", "inner", "is_grad_enabled", "jacfwd", "jacrev", "jvp",
+    "abs", "absolute", "acos", "add", "amax", "amin", "arange", "arccos", "arcsin", "arctan",
+    "arctan2", "argmax", "argmin", "array", "as_tensor", "asarray", "asin", "astype", "atan",
+    "atan2", "autograd", "broadcast_to", "cat", "ceil", "check_grads", "checkpoint", "clamp",
+    "clip", "concatenate", "copy", "cos", "cosh", "cumsum", "custom_jvp", "custom_vjp",
+    "detach", "diag", "diagonal", "div", "divide", "dot", "Dual", "e", "einsum",
+    "elementwise_grad", "empty", "enable_grad", "exp", "expand_dims", "expm1", "eye", "flatten",
+    "float16", "float32", "float64", "floor", "from_numpy", "full", "full_like", "grad",
+    "hessian", "inf", "inner", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp",
     "linspace", "log", "log10", "log1p", "log2", "log_softmax", "logsumexp", "manual_seed",
     "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mod", "moveaxis", "mul",
-    "multiply", "nan", "neg", "negative", "newaxis", "no_grad", "norm", "normal", "ones", "ones_like", "outer",
-    "pi", "pow", "power", "prod", "rand", "randn", "ravel", "relu", "remainder", "repeat",
-    "repeat_interleave", "reshape", "roll", "set_grad_enabled", "sigmoid", "sign", "sin",
-    "sinh", "softmax", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient", "sub",
-    "subtract", "sum", "swapaxes", "tan", "tanh", "tensor", "tensordot", "tile", "trace",
-    "transpose", "tree_flatten", "tree_leaves", "tree_map", "tree_structure",
-    "tree_unflatten", "true_divide", "unbroadcast", "unsqueeze", "value_and_grad", "var",
-    "vdot", "vjp", "vmap", "where", "zeros", "zeros_like",
+    "multiply", "nan", "neg", "negative", "newaxis", "no_grad", "norm", "normal", "ones",
+    "ones_like", "outer", "pi", "pow", "power", "PRIMITIVES", "prod", "rand", "randn", "ravel",
+    "relu", "remainder", "repeat", "repeat_interleave", "reshape", "roll", "round",
+    "set_grad_enabled", "sigmoid", "sign", "sin", "sinh", "softmax", "sqrt", "square",
+    "squeeze", "stack", "std", "stop_gradient", "sub", "subtract", "sum", "swapaxes", "tan",
+    "tanh", "Tensor", "tensor", "tensordot", "tile", "Trace", "trace", "transpose",
+    "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten",
+    "true_divide", "unbroadcast", "unsqueeze", "value_and_grad", "var", "vdot", "vjp", "vmap",
+    "where", "zeros", "zeros_like",
 ]

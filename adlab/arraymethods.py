@@ -495,6 +495,15 @@ class ArrayMethods(Box):
     def square(self):
         return P.square(self)
 
+    def round(self, decimals=0):
+        return P.round_(self, decimals)
+
+    def floor(self):
+        return P.floor(self)
+
+    def ceil(self):
+        return P.ceil(self)
+
     def log1p(self):
         return P.log1p(self)
 

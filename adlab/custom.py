@@ -3,9 +3,10 @@
 `custom_jvp` and `custom_vjp` (JAX's API) give a function a derivative rule
 of its own: to make it stable where the automatic one overflows (logsumexp),
 to clip or replace a derivative, or to differentiate through a solver
-without going through its iterations. Each decorated function becomes a
-`Primitive` made at run time, so every transform, trace and table treats it
-as one operation:
+without going through its iterations. Each call of a decorated function
+becomes one `Primitive`, made at run time over the leaves of its arguments
+(which may be pytrees), so every transform, trace and table treats it as one
+operation:
 
 * its value is the function itself, run on plain values;
 * its JVP is the rule (custom_jvp), or, for custom_vjp, the transpose of the
@@ -21,32 +22,17 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from . import errors
-from ._dispatch import Box, Primitive, Variadic, apply, shape_of
-from .pytrees import tree_flatten
+from ._dispatch import Box, Primitive, Variadic, apply
+from .pytrees import tree_flatten, tree_flatten_up_to, tree_unflatten
 
 
-def _plain(fn):
-    """fn's value on plain arguments: the function itself, with any positional arguments."""
-    def impl(*xs, **params):
-        return fn(*xs, **params)
-    return impl
-
-
-def _check_args(name, args, kwargs):
+def _check_kwargs(name, kwargs):
     if kwargs:
         raise errors.AdlabTypeError(
             f"{name}: pass the arguments positionally (keyword arguments are not "
             f"differentiated); bind constants with functools.partial or nondiff_argnums."
         )
-    for i, a in enumerate(args):
-        if isinstance(a, (tuple, list, dict)):
-            raise errors.AdlabTypeError(
-                f"{name}: argument {i} is a {type(a).__name__}; a custom rule takes numbers "
-                f"and arrays as separate arguments."
-            )
 
 
 def _check_out(name, out):
@@ -58,17 +44,44 @@ def _check_out(name, out):
     return out
 
 
-def _split_static(args, nondiff):
-    static = tuple(args[i] for i in nondiff)
-    dynamic = tuple(a for i, a in enumerate(args) if i not in nondiff)
-    return static, dynamic
+def _zeros(x):
+    """Zeros of x's shape, as a constant (batched under vmap, one example's shape)."""
+    from .primitives import _zeros as zeros
+
+    return zeros(x)
 
 
-def _merge_static(static, dynamic, nondiff):
-    out, s, d = [], iter(static), iter(dynamic)
-    for i in range(len(static) + len(dynamic)):
-        out.append(next(s) if i in nondiff else next(d))
-    return tuple(out)
+class _Call:
+    """One call's arguments: the constants (nondiff_argnums), and the others as leaves."""
+
+    def __init__(self, args, nondiff):
+        self.nondiff = nondiff
+        self.static = tuple(args[i] for i in nondiff)
+        dynamic = tuple(a for i, a in enumerate(args) if i not in nondiff)
+        self.leaves, self.treedef = tree_flatten(dynamic)
+
+    def dynamic(self, leaves):
+        """The differentiated arguments rebuilt from `leaves`, as a tuple."""
+        return tree_unflatten(self.treedef, list(leaves))
+
+    def args(self, leaves):
+        """All the arguments, in order, with the differentiated ones rebuilt from `leaves`."""
+        dynamic = iter(self.dynamic(leaves))
+        static = iter(self.static)
+        n = len(self.static) + len(self.treedef.children)
+        return tuple(next(static) if i in self.nondiff else next(dynamic) for i in range(n))
+
+    def leaves_of(self, tree, what):
+        """The leaves of a tuple in the structure of the differentiated arguments."""
+        return tree_flatten_up_to(self.treedef, tuple(tree), what)
+
+    def boxed(self):
+        return any(isinstance(x, Box) for x in self.leaves)
+
+
+def _primitive(name, impl, jvp_rule, vjp_rule):
+    return Primitive(name, name, f"{name}({{*}})", f"\\operatorname{{{name}}}({{*}})", impl,
+                     Variadic(jvp_rule), Variadic(vjp_rule))
 
 
 class custom_jvp:
@@ -85,9 +98,11 @@ class custom_jvp:
             (x,), (t,) = primals, tangents
             return f(x), adlab.sigmoid(x) * t
 
-    The rule gets the primals and the tangents as tuples and returns (value,
-    tangent); it must be linear in the tangents (reverse mode transposes it).
-    `nondiff_argnums` lists arguments passed to the rule first, as constants.
+    The rule gets the primals and the tangents as tuples (pytrees allowed) and
+    returns (value, tangent); it must be linear in the tangents (reverse mode
+    transposes it). `defjvps` takes one rule per argument instead,
+    ``rule(t, ans, *primals)``. `nondiff_argnums` lists arguments passed to
+    the rule first, as constants.
     """
 
     def __init__(self, fun, nondiff_argnums=()):
@@ -101,46 +116,49 @@ class custom_jvp:
         self.rule = rule
         return rule
 
-    def _jvp(self, static, xs, ts):
-        args = static + (tuple(xs), tuple(ts))
-        return self.rule(*args)
+    def defjvps(self, *rules):
+        """Set one rule per differentiated argument, ``rule(t, ans, *primals)`` (None: no
+        derivative); the tangent is the sum of their contributions."""
+        def rule(primals, tangents):
+            ans = self.fun(*primals)
+            out = None
+            for r, t in zip(rules, tangents):
+                if r is not None:
+                    c = r(t, ans, *primals)
+                    out = c if out is None else out + c
+            return ans, (_zeros(ans) if out is None else out)
 
-    def _primitive(self, static, n):
-        fun, name = self.fun, getattr(self.fun, "__name__", "custom")
-
-        def impl(*xs):
-            return fun(*_merge_static(static, xs, self.nondiff))
-
-        def jvp_rule(i, t, ans, *xs):
-            ts = [_zeros_as(x) for x in xs]
-            ts[i] = t
-            return self._jvp(static, xs, ts)[1]
-
-        def vjp_rule(i, g, ans, *xs):
-            from .transforms import vjp
-
-            ts = [_zeros_as(x) for x in xs]
-
-            def tangent_of(ti):
-                ts_i = list(ts)
-                ts_i[i] = ti
-                return self._jvp(static, xs, ts_i)[1]
-
-            return vjp(tangent_of, ts[i])[1](g)[0]  # the JVP is linear in ti: its transpose
-
-        return Primitive(name, name, f"{name}({{*}})", f"\\operatorname{{{name}}}({{*}})", impl,
-                         Variadic(jvp_rule), Variadic(vjp_rule))
+        self.rule = rule
+        return rules
 
     def __call__(self, *args, **kwargs):
         name = getattr(self.fun, "__name__", "custom_jvp")
         if self.rule is None:
             raise errors.AdlabTypeError(
                 f"{name}: custom_jvp function has no rule yet; define one with @{name}.defjvp.")
-        _check_args(name, args, kwargs)
-        static, xs = _split_static(args, self.nondiff)
-        if not any(isinstance(x, Box) for x in xs):
+        _check_kwargs(name, kwargs)
+        call = _Call(args, self.nondiff)
+        if not call.boxed():
             return _check_out(name, self.fun(*args))
-        return apply(self._primitive(static, len(xs)), xs)
+
+        def impl(*leaves):
+            return _check_out(name, self.fun(*call.args(leaves)))
+
+        def tangent_along(i, t, leaves):
+            ts = [_zeros(x) for x in leaves]
+            ts[i] = t
+            return self.rule(*call.static, call.dynamic(leaves), call.dynamic(ts))[1]
+
+        def jvp_rule(i, t, ans, *leaves):
+            return tangent_along(i, t, leaves)
+
+        def vjp_rule(i, g, ans, *leaves):
+            from .transforms import vjp
+
+            # the JVP is linear in the tangent t of leaf i: its transpose pulls g back
+            return vjp(lambda t: tangent_along(i, t, leaves), _zeros(leaves[i]))[1](g)[0]
+
+        return apply(_primitive(name, impl, jvp_rule, vjp_rule), tuple(call.leaves))
 
 
 class custom_vjp:
@@ -163,10 +181,11 @@ class custom_vjp:
 
         lse.defvjp(lse_fwd, lse_bwd)
 
-    `nondiff_argnums` lists arguments passed to bwd first, as constants.
-    Forward mode transposes bwd (which is linear in its cotangent), so jvp,
-    jacfwd and hessian work too. The residuals are recomputed from the
-    arguments when the rule runs.
+    Arguments may be pytrees; bwd returns one cotangent per differentiated
+    argument, in its structure. `nondiff_argnums` lists arguments passed to
+    bwd first, as constants. Forward mode transposes bwd (which is linear in
+    its cotangent), so jvp, jacfwd and hessian work too. The residuals are
+    computed again from the arguments when the rule runs.
     """
 
     def __init__(self, fun, nondiff_argnums=()):
@@ -179,58 +198,46 @@ class custom_vjp:
         """Set ``fwd(*args) -> (value, residuals)`` and ``bwd(residuals, g) -> cotangents``."""
         self.fwd, self.bwd = fwd, bwd
 
-    def _cotangents(self, static, xs, g):
-        _, res = self.fwd(*_merge_static(static, xs, self.nondiff))
-        cts = self.bwd(*static, res, g)
-        name = getattr(self.fun, "__name__", "custom_vjp")
-        if not isinstance(cts, (tuple, list)) or len(cts) != len(xs):
-            raise errors.AdlabTypeError(
-                f"{name}: bwd must return a tuple with one cotangent per differentiated "
-                f"argument ({len(xs)}), e.g. (g * y,); it returned {errors._describe(cts)}."
-            )
-        return cts
-
-    def _primitive(self, static, n):
-        fun, name = self.fun, getattr(self.fun, "__name__", "custom")
-
-        def impl(*xs):
-            return fun(*_merge_static(static, xs, self.nondiff))
-
-        def vjp_rule(i, g, ans, *xs):
-            c = self._cotangents(static, xs, g)[i]
-            return _zeros_as(xs[i]) if c is None else c
-
-        def jvp_rule(i, t, ans, *xs):
-            from .transforms import vjp
-
-            def pulled(u):
-                return vjp_rule(i, u, ans, *xs)
-
-            return vjp(pulled, _zeros_as(ans))[1](t)[0]  # bwd is linear in u: its transpose
-
-        return Primitive(name, name, f"{name}({{*}})", f"\\operatorname{{{name}}}({{*}})", impl,
-                         Variadic(jvp_rule), Variadic(vjp_rule))
-
     def __call__(self, *args, **kwargs):
         name = getattr(self.fun, "__name__", "custom_vjp")
         if self.fwd is None:
             raise errors.AdlabTypeError(
                 f"{name}: custom_vjp function has no rule yet; set one with "
                 f"{name}.defvjp(fwd, bwd).")
-        _check_args(name, args, kwargs)
-        static, xs = _split_static(args, self.nondiff)
-        if not any(isinstance(x, Box) for x in xs):
+        _check_kwargs(name, kwargs)
+        call = _Call(args, self.nondiff)
+        if not call.boxed():
             return _check_out(name, self.fun(*args))
-        return apply(self._primitive(static, len(xs)), xs)
 
+        def impl(*leaves):
+            return _check_out(name, self.fun(*call.args(leaves)))
 
-def _zeros_as(x):
-    from ._dispatch import raw
+        def cotangents(leaves, g):
+            _, res = self.fwd(*call.args(leaves))
+            cts = self.bwd(*call.static, res, g)
+            n = len(call.treedef.children)
+            if not isinstance(cts, (tuple, list)) or len(cts) != n:
+                raise errors.AdlabTypeError(
+                    f"{name}: bwd must return a tuple with one cotangent per differentiated "
+                    f"argument ({n}), e.g. (g * y,); it returned {errors._describe(cts)}."
+                )
+            try:
+                return call.leaves_of(cts, f"{name}: bwd's cotangents")
+            except ValueError as exc:
+                raise errors.AdlabTypeError(
+                    f"{exc} Give each cotangent its argument's structure.") from None
 
-    v = raw(x)
-    if isinstance(v, np.ndarray):
-        return np.zeros(v.shape, dtype=v.dtype if v.dtype.kind == "f" else np.float64)
-    return 0.0
+        def vjp_rule(i, g, ans, *leaves):
+            c = cotangents(leaves, g)[i]
+            return _zeros(leaves[i]) if c is None else c
+
+        def jvp_rule(i, t, ans, *leaves):
+            from .transforms import vjp
+
+            # bwd is linear in its cotangent u: transposing it pushes t forward
+            return vjp(lambda u: vjp_rule(i, u, ans, *leaves), _zeros(ans))[1](t)[0]
+
+        return apply(_primitive(name, impl, jvp_rule, vjp_rule), tuple(call.leaves))
 
 
 def checkpoint(fun):
@@ -244,31 +251,33 @@ def checkpoint(fun):
     """
     name = getattr(fun, "__name__", "checkpoint")
 
-    def impl(*xs):
-        return _check_out(name, fun(*xs))
-
-    def jvp_rule(i, t, ans, *xs):
-        from .transforms import jvp
-
-        ts = [_zeros_as(x) for x in xs]
-        ts[i] = t
-        return jvp(fun, tuple(xs), tuple(ts))[1]
-
-    def vjp_rule(i, g, ans, *xs):
-        from .transforms import vjp
-
-        return vjp(fun, *xs)[1](g)[i]  # recompute fun's forward pass, then pull g back
-
-    prim = Primitive(f"checkpoint({name})", "ckpt", f"{name}({{*}})",
-                     f"\\operatorname{{{name}}}({{*}})", impl, Variadic(jvp_rule),
-                     Variadic(vjp_rule))
-
     @functools.wraps(fun)
     def checkpointed(*args, **kwargs):
-        _check_args(name, args, kwargs)
-        if not any(isinstance(x, Box) for x in args):
+        _check_kwargs(name, kwargs)
+        call = _Call(args, ())
+        if not call.boxed():
             return fun(*args)
-        return apply(prim, args)
+
+        def impl(*leaves):
+            return _check_out(name, fun(*call.args(leaves)))
+
+        def flat(*leaves):
+            return fun(*call.args(leaves))
+
+        def jvp_rule(i, t, ans, *leaves):
+            from .transforms import jvp
+
+            ts = [_zeros(x) for x in leaves]
+            ts[i] = t
+            return jvp(flat, tuple(leaves), tuple(ts))[1]
+
+        def vjp_rule(i, g, ans, *leaves):
+            from .transforms import vjp
+
+            return vjp(flat, *leaves)[1](g)[i]  # run fun's forward pass again, then pull g back
+
+        prim = _primitive(f"checkpoint({name})", impl, jvp_rule, vjp_rule)
+        return apply(prim, tuple(call.leaves))
 
     return checkpointed
 

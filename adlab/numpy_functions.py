@@ -165,6 +165,8 @@ FUNCTIONS = {
     np.tile: P.tile,
     np.roll: P.roll,
     np.copy: lambda a, order="K", subok=False: P.copy(a),
+    np.round: lambda a, decimals=0, out=None: P.round_(a, decimals),
+    np.around: lambda a, decimals=0, out=None: P.round_(a, decimals),
     np.linalg.norm: _norm,
     np.shape: _shape,
     np.ndim: _ndim,

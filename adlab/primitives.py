@@ -666,6 +666,26 @@ SIGN = defprim(
     vjp=(lambda g, ans, x: g * _zeros(x),),
     partials=(("0", "0"),), batch=E)
 
+# d round(x) = 0, d floor(x) = 0, d ceil(x) = 0   (flat between the jumps)
+ROUND = defprim(
+    "round", "round", "round({0})", "\\operatorname{{round}} {0}",
+    lambda x, decimals=0: np.round(x, decimals),
+    jvp=(lambda t, ans, x, decimals=0: t * _zeros(x),),
+    vjp=(lambda g, ans, x, decimals=0: g * _zeros(x),),
+    partials=(("0", "0"),), batch=E)
+
+FLOOR = defprim(
+    "floor", "⌊·⌋", "⌊{0}⌋", "\\lfloor {0} \\rfloor", np.floor,
+    jvp=(lambda t, ans, x: t * _zeros(x),),
+    vjp=(lambda g, ans, x: g * _zeros(x),),
+    partials=(("0", "0"),), batch=E)
+
+CEIL = defprim(
+    "ceil", "⌈·⌉", "⌈{0}⌉", "\\lceil {0} \\rceil", np.ceil,
+    jvp=(lambda t, ans, x: t * _zeros(x),),
+    vjp=(lambda g, ans, x: g * _zeros(x),),
+    partials=(("0", "0"),), batch=E)
+
 # d x^2 = 2 x dx
 SQUARE = defprim(
     "square", "²", "{0}²", "{{{0}}}^2", np.square,
@@ -1242,6 +1262,21 @@ def sign(x):
 def square(x):
     """Elementwise x ** 2."""
     return apply(SQUARE, (x,))
+
+
+def round_(x, decimals=0):
+    """Elementwise rounding to `decimals` places (halves to even, as numpy); derivative 0."""
+    return apply(ROUND, (x,), {"decimals": operator.index(decimals)} if decimals else EMPTY)
+
+
+def floor(x):
+    """Elementwise floor; derivative 0 (flat between the jumps)."""
+    return apply(FLOOR, (x,))
+
+
+def ceil(x):
+    """Elementwise ceiling; derivative 0."""
+    return apply(CEIL, (x,))
 
 
 def log1p(x):
@@ -1958,7 +1993,7 @@ def array(obj, dtype=None):
 
 
 __all__ = [
-    "PRIMITIVES", "defprim", "array", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
+    "PRIMITIVES", "defprim", "array", "round_", "floor", "ceil", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
     "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign", "square", "log1p", "expm1", "log2",
     "log10", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "maximum", "minimum",
     "relu", "sigmoid", "where", "clip", "clamp", "stop_gradient", "copy", "astype", "sum_",

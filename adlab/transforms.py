@@ -256,7 +256,7 @@ def vjp(f, *primals, has_aux=False):
     return primal_out, vjp_fn
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
+def value_and_grad(f, argnums=0, has_aux=False, *, argnum=None):
     """Return a function computing (f(*args), gradient of f with respect to args[argnums]).
 
     Args:
@@ -266,6 +266,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
     Keyword arguments of the call pass through to f and are not differentiated.
     """
 
+    argnums = argnums if argnum is None else argnum  # HIPS autograd's name
     checked = {}  # number of arguments -> (single, nums)
 
     @functools.wraps(f)
@@ -319,7 +320,7 @@ def _check_scalar(out, out_value):
         )
 
 
-def grad(f, argnums=0, has_aux=False):
+def grad(f, argnums=0, has_aux=False, *, argnum=None):
     """Return the gradient function of scalar-valued f (reverse mode).
 
     Args:
@@ -331,7 +332,7 @@ def grad(f, argnums=0, has_aux=False):
         in the structure of each argument (a dict of gradients for a dict).
     """
 
-    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+    value_and_grad_f = value_and_grad(f, argnums if argnum is None else argnum, has_aux)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
@@ -406,7 +407,10 @@ def jvp(f, primals, tangents, has_aux=False):
     for o in out_leaves:
         if type(o) is Dual and o._level == level:
             primal_out.append(_like(o.primal, first))
-            tangent_out.append(_like(_own(o.tangent, tangents), first))
+            t = _own(o.tangent, tangents)
+            if type(first) is float and type(o.primal) is float and not isinstance(t, Box):
+                t = float(t)  # a float in, a float out
+            tangent_out.append(_like(t, first))
         else:
             primal_out.append(_like(o, first))
             tangent_out.append(_like(_zeros_like(o), first))
@@ -496,7 +500,7 @@ def _fresh(b, template):
     return b
 
 
-def jacfwd(f, argnums=0, has_aux=False):
+def jacfwd(f, argnums=0, has_aux=False, *, argnum=None):
     """Jacobian of f by forward mode: one JVP per input direction (a column each), all
     pushed through one pass with `vmap`.
 
@@ -504,6 +508,7 @@ def jacfwd(f, argnums=0, has_aux=False):
     of such for tuple argnums; pytrees of them for pytree inputs and outputs;
     (jacobian, aux) with has_aux). Keyword arguments pass through to f.
     """
+    argnums = argnums if argnum is None else argnum
 
     @functools.wraps(f)
     def jac(*args, **kwargs):
@@ -549,7 +554,7 @@ def jacfwd(f, argnums=0, has_aux=False):
     return jac
 
 
-def jacrev(f, argnums=0, has_aux=False):
+def jacrev(f, argnums=0, has_aux=False, *, argnum=None):
     """Jacobian of f by reverse mode: one VJP per output entry (a row each), all pulled
     back through one pass with `vmap`.
 
@@ -557,6 +562,7 @@ def jacrev(f, argnums=0, has_aux=False):
     of such for tuple argnums; pytrees of them for pytree inputs and outputs;
     (jacobian, aux) with has_aux). Keyword arguments pass through to f.
     """
+    argnums = argnums if argnum is None else argnum
 
     @functools.wraps(f)
     def jac(*args, **kwargs):
@@ -611,9 +617,37 @@ def _expand_first(r):
     return reshape(r, (1,) + shape_of(r))
 
 
-def hessian(f, argnums=0, has_aux=False):
+def hessian(f, argnums=0, has_aux=False, *, argnum=None):
     """Hessian of scalar f: forward over reverse, ``jacfwd(jacrev(f))``.
 
     With tuple argnums the result is nested, H[i][j] = d^2 f / dx_i dx_j (as JAX).
     """
+    argnums = argnums if argnum is None else argnum
     return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
+
+
+def elementwise_grad(f, argnums=0, *, argnum=None):
+    """HIPS autograd's elementwise_grad: the VJP of f with a cotangent of ones, which is
+    the elementwise derivative when each output depends only on the same-place input."""
+    argnums = argnums if argnum is None else argnum
+
+    @functools.wraps(f)
+    def egrad(*args, **kwargs):
+        single, nums = _argnums(argnums, len(args), "elementwise_grad")
+
+        def of_selected(*xs):
+            new = list(args)
+            for i, x in zip(nums, xs):
+                new[i] = x
+            return f(*new, **kwargs)
+
+        out, pull = vjp(of_selected, *[args[i] for i in nums])
+        from .pytrees import tree_map
+
+        cts = pull(tree_map(lambda o: np.ones_like(raw(o)) if np.ndim(raw(o)) else 1.0, out))
+        return cts[0] if single else cts
+
+    return egrad
+
+
+jacobian = jacrev  # HIPS autograd's name
