@@ -79,12 +79,39 @@ class _Call:
         return any(isinstance(x, Box) for x in self.leaves)
 
 
-def _primitive(name, impl, jvp_rule, vjp_rule):
-    return Primitive(name, name, f"{name}({{*}})", f"\\operatorname{{{name}}}({{*}})", impl,
-                     Variadic(jvp_rule), Variadic(vjp_rule))
+class _Custom:
+    """A function applied as one primitive, with rules that `_rules` makes for each call."""
+
+    nondiff: tuple = ()
+
+    def _missing(self):
+        """A sentence for a function whose rule is not set yet, else None."""
+        return None
+
+    def _rules(self, call, name):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        name = getattr(self.fun, "__name__", type(self).__name__)
+        missing = self._missing()
+        if missing:
+            raise errors.AdlabTypeError(f"{name}: {missing}")
+        _check_kwargs(name, kwargs)
+        call = _Call(args, self.nondiff)
+        if not call.boxed():
+            return _check_out(name, self.fun(*args))
+
+        def impl(*leaves):
+            return _check_out(name, self.fun(*call.args(leaves)))
+
+        jvp_rule, vjp_rule = self._rules(call, name)
+        label = getattr(self, "label", name)
+        prim = Primitive(label, label, f"{name}({{*}})", f"\\operatorname{{{name}}}({{*}})",
+                         impl, Variadic(jvp_rule), Variadic(vjp_rule))
+        return apply(prim, tuple(call.leaves))
 
 
-class custom_jvp:
+class custom_jvp(_Custom):
     """A function with a forward-mode rule of its own (JAX's custom_jvp).
 
     Example::
@@ -131,19 +158,13 @@ class custom_jvp:
         self.rule = rule
         return rules
 
-    def __call__(self, *args, **kwargs):
-        name = getattr(self.fun, "__name__", "custom_jvp")
+    def _missing(self):
         if self.rule is None:
-            raise errors.AdlabTypeError(
-                f"{name}: custom_jvp function has no rule yet; define one with @{name}.defjvp.")
-        _check_kwargs(name, kwargs)
-        call = _Call(args, self.nondiff)
-        if not call.boxed():
-            return _check_out(name, self.fun(*args))
+            name = getattr(self.fun, "__name__", "f")
+            return f"custom_jvp function has no rule yet; define one with @{name}.defjvp."
+        return None
 
-        def impl(*leaves):
-            return _check_out(name, self.fun(*call.args(leaves)))
-
+    def _rules(self, call, name):
         def tangent_along(i, t, leaves):
             ts = [_zeros(x) for x in leaves]
             ts[i] = t
@@ -158,10 +179,10 @@ class custom_jvp:
             # the JVP is linear in the tangent t of leaf i: its transpose pulls g back
             return vjp(lambda t: tangent_along(i, t, leaves), _zeros(leaves[i]))[1](g)[0]
 
-        return apply(_primitive(name, impl, jvp_rule, vjp_rule), tuple(call.leaves))
+        return jvp_rule, vjp_rule
 
 
-class custom_vjp:
+class custom_vjp(_Custom):
     """A function with a reverse-mode rule of its own (JAX's custom_vjp).
 
     Example (a logsumexp whose gradient is the stable softmax)::
@@ -198,20 +219,13 @@ class custom_vjp:
         """Set ``fwd(*args) -> (value, residuals)`` and ``bwd(residuals, g) -> cotangents``."""
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args, **kwargs):
-        name = getattr(self.fun, "__name__", "custom_vjp")
+    def _missing(self):
         if self.fwd is None:
-            raise errors.AdlabTypeError(
-                f"{name}: custom_vjp function has no rule yet; set one with "
-                f"{name}.defvjp(fwd, bwd).")
-        _check_kwargs(name, kwargs)
-        call = _Call(args, self.nondiff)
-        if not call.boxed():
-            return _check_out(name, self.fun(*args))
+            name = getattr(self.fun, "__name__", "f")
+            return f"custom_vjp function has no rule yet; set one with {name}.defvjp(fwd, bwd)."
+        return None
 
-        def impl(*leaves):
-            return _check_out(name, self.fun(*call.args(leaves)))
-
+    def _rules(self, call, name):
         def cotangents(leaves, g):
             _, res = self.fwd(*call.args(leaves))
             cts = self.bwd(*call.static, res, g)
@@ -237,32 +251,20 @@ class custom_vjp:
             # bwd is linear in its cotangent u: transposing it pushes t forward
             return vjp(lambda u: vjp_rule(i, u, ans, *leaves), _zeros(ans))[1](t)[0]
 
-        return apply(_primitive(name, impl, jvp_rule, vjp_rule), tuple(call.leaves))
+        return jvp_rule, vjp_rule
 
 
-def checkpoint(fun):
-    """fun, recomputed in the backward pass instead of storing its intermediate values.
+class _Checkpointed(_Custom):
+    """A function whose reverse mode recomputes it instead of storing its intermediate values."""
 
-    Reverse mode records one node for the whole call, keeping only its
-    arguments; its VJP runs fun again under `adlab.vjp`. Memory falls from
-    every intermediate value of fun to its inputs, at the cost of a second
-    forward pass of fun (Griewank and Walther's checkpointing). Forward mode
-    differentiates fun directly.
-    """
-    name = getattr(fun, "__name__", "checkpoint")
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.label = f"checkpoint({getattr(fun, '__name__', 'f')})"
 
-    @functools.wraps(fun)
-    def checkpointed(*args, **kwargs):
-        _check_kwargs(name, kwargs)
-        call = _Call(args, ())
-        if not call.boxed():
-            return fun(*args)
-
-        def impl(*leaves):
-            return _check_out(name, fun(*call.args(leaves)))
-
+    def _rules(self, call, name):
         def flat(*leaves):
-            return fun(*call.args(leaves))
+            return self.fun(*call.args(leaves))
 
         def jvp_rule(i, t, ans, *leaves):
             from .transforms import jvp
@@ -276,10 +278,19 @@ def checkpoint(fun):
 
             return vjp(flat, *leaves)[1](g)[i]  # run fun's forward pass again, then pull g back
 
-        prim = _primitive(f"checkpoint({name})", impl, jvp_rule, vjp_rule)
-        return apply(prim, tuple(call.leaves))
+        return jvp_rule, vjp_rule
 
-    return checkpointed
+
+def checkpoint(fun):
+    """fun, recomputed in the backward pass instead of storing its intermediate values.
+
+    Reverse mode records one node for the whole call, keeping only its
+    arguments; its VJP runs fun again under `adlab.vjp`. Memory falls from
+    every intermediate value of fun to its inputs, at the cost of a second
+    forward pass of fun (Griewank and Walther's checkpointing). Forward mode
+    differentiates fun directly.
+    """
+    return _Checkpointed(fun)
 
 
 __all__ = ["custom_jvp", "custom_vjp", "checkpoint"]

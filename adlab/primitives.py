@@ -595,15 +595,25 @@ POW = defprim(
     partials=(("{1} {0}^({1} − 1)", "{1} {0}^{{{1} - 1}}"), ("ln({0}) {out}", "\\ln({0})\\, {out}")),
     batch=E)
 
-# d exp(x) = exp(x) dx
-EXP = defprim(
-    "exp", "exp", "exp({0})", "\\exp {0}", np.exp,
-    jvp=(lambda t, ans, x: t * ans,),
-    vjp=(lambda g, ans, x: g * ans,),
-    fast=math.exp,
-    partials=(("{out}", "{out}"),), batch=E)
+def defunary(name, symbol, text, latex, impl, slope, fast=None, partial=("", "")):
+    """Declare an elementwise function of one argument whose local partial is
+    ``slope(ans, x)``: its JVP is t * slope and its VJP g * slope."""
+    return defprim(name, symbol, text, latex, impl,
+                   jvp=(lambda t, ans, x, **params: t * slope(ans, x),),
+                   vjp=(lambda g, ans, x, **params: g * slope(ans, x),),
+                   fast=fast, partials=(partial,), batch=E)
 
-# d ln(x) = dx / x
+
+def _flat(ans, x):
+    """The slope of a step function between its jumps: 0, as a constant."""
+    return _zeros(x)
+
+
+# d exp(x) = exp(x) dx
+EXP = defunary("exp", "exp", "exp({0})", "\\exp {0}", np.exp, lambda ans, x: ans,
+               fast=math.exp, partial=("{out}", "{out}"))
+
+# d ln(x) = dx / x   (written as a division: one operation in the trace of a gradient)
 LOG = defprim(
     "log", "ln", "ln({0})", "\\ln {0}", np.log,
     jvp=(lambda t, ans, x: div(t, x),),
@@ -612,36 +622,21 @@ LOG = defprim(
     partials=(("1 / {0}", "\\frac{{1}}{{{0}}}"),), batch=E)
 
 # d sin(x) = cos(x) dx
-SIN = defprim(
-    "sin", "sin", "sin({0})", "\\sin {0}", np.sin,
-    jvp=(lambda t, ans, x: t * cos(x),),
-    vjp=(lambda g, ans, x: g * cos(x),),
-    fast=math.sin,
-    partials=(("cos({0})", "\\cos {0}"),), batch=E)
+SIN = defunary("sin", "sin", "sin({0})", "\\sin {0}", np.sin, lambda ans, x: cos(x),
+               fast=math.sin, partial=("cos({0})", "\\cos {0}"))
 
 # d cos(x) = -sin(x) dx
-COS = defprim(
-    "cos", "cos", "cos({0})", "\\cos {0}", np.cos,
-    jvp=(lambda t, ans, x: -(t * sin(x)),),
-    vjp=(lambda g, ans, x: -(g * sin(x)),),
-    fast=math.cos,
-    partials=(("−sin({0})", "-\\sin {0}"),), batch=E)
+COS = defunary("cos", "cos", "cos({0})", "\\cos {0}", np.cos, lambda ans, x: -sin(x),
+               fast=math.cos, partial=("−sin({0})", "-\\sin {0}"))
 
 # d tan(x) = (1 + tan(x)^2) dx
-TAN = defprim(
-    "tan", "tan", "tan({0})", "\\tan {0}", np.tan,
-    jvp=(lambda t, ans, x: t * (1.0 + ans * ans),),
-    vjp=(lambda g, ans, x: g * (1.0 + ans * ans),),
-    fast=math.tan,
-    partials=(("1 + {out}²", "1 + {out}^2"),), batch=E)
+TAN = defunary("tan", "tan", "tan({0})", "\\tan {0}", np.tan, lambda ans, x: 1.0 + ans * ans,
+               fast=math.tan, partial=("1 + {out}²", "1 + {out}^2"))
 
 # d tanh(x) = (1 - tanh(x)^2) dx
-TANH = defprim(
-    "tanh", "tanh", "tanh({0})", "\\tanh {0}", np.tanh,
-    jvp=(lambda t, ans, x: t * (1.0 - ans * ans),),
-    vjp=(lambda g, ans, x: g * (1.0 - ans * ans),),
-    fast=math.tanh,
-    partials=(("1 − {out}²", "1 - {out}^2"),), batch=E)
+TANH = defunary("tanh", "tanh", "tanh({0})", "\\tanh {0}", np.tanh,
+                lambda ans, x: 1.0 - ans * ans, fast=math.tanh,
+                partial=("1 − {out}²", "1 - {out}^2"))
 
 # d sqrt(x) = dx / (2 sqrt(x))
 SQRT = defprim(
@@ -651,122 +646,70 @@ SQRT = defprim(
     fast=math.sqrt,
     partials=(("1 / (2 {out})", "\\frac{{1}}{{2 {out}}}"),), batch=E)
 
-# d |x| = sign(x) dx   (0 at x = 0, as PyTorch and JAX)
-ABS = defprim(
-    "abs", "|·|", "|{0}|", "\\left|{0}\\right|", np.abs,
-    jvp=(lambda t, ans, x: t * _const(np.sign, x),),
-    vjp=(lambda g, ans, x: g * _const(np.sign, x),),
-    fast=builtins.abs,
-    partials=(("sign({0})", "\\operatorname{{sign}} {0}"),), batch=E)
+# d |x| = sign(x) dx   (0 at x = 0, as PyTorch)
+ABS = defunary("abs", "|·|", "|{0}|", "\\left|{0}\\right|", np.abs,
+               lambda ans, x: _const(np.sign, x), fast=builtins.abs,
+               partial=("sign({0})", "\\operatorname{{sign}} {0}"))
 
 # d sign(x) = 0
-SIGN = defprim(
-    "sign", "sign", "sign({0})", "\\operatorname{{sign}} {0}", np.sign,
-    jvp=(lambda t, ans, x: t * _zeros(x),),
-    vjp=(lambda g, ans, x: g * _zeros(x),),
-    partials=(("0", "0"),), batch=E)
+SIGN = defunary("sign", "sign", "sign({0})", "\\operatorname{{sign}} {0}", np.sign, _flat,
+                partial=("0", "0"))
 
 # d round(x) = 0, d floor(x) = 0, d ceil(x) = 0   (flat between the jumps)
-ROUND = defprim(
-    "round", "round", "round({0})", "\\operatorname{{round}} {0}",
-    lambda x, decimals=0: np.round(x, decimals),
-    jvp=(lambda t, ans, x, decimals=0: t * _zeros(x),),
-    vjp=(lambda g, ans, x, decimals=0: g * _zeros(x),),
-    partials=(("0", "0"),), batch=E)
-
-FLOOR = defprim(
-    "floor", "⌊·⌋", "⌊{0}⌋", "\\lfloor {0} \\rfloor", np.floor,
-    jvp=(lambda t, ans, x: t * _zeros(x),),
-    vjp=(lambda g, ans, x: g * _zeros(x),),
-    partials=(("0", "0"),), batch=E)
-
-CEIL = defprim(
-    "ceil", "⌈·⌉", "⌈{0}⌉", "\\lceil {0} \\rceil", np.ceil,
-    jvp=(lambda t, ans, x: t * _zeros(x),),
-    vjp=(lambda g, ans, x: g * _zeros(x),),
-    partials=(("0", "0"),), batch=E)
+ROUND = defunary("round", "round", "round({0})", "\\operatorname{{round}} {0}",
+                 lambda x, decimals=0: np.round(x, decimals), _flat, partial=("0", "0"))
+FLOOR = defunary("floor", "⌊·⌋", "⌊{0}⌋", "\\lfloor {0} \\rfloor", np.floor, _flat,
+                 partial=("0", "0"))
+CEIL = defunary("ceil", "⌈·⌉", "⌈{0}⌉", "\\lceil {0} \\rceil", np.ceil, _flat,
+                partial=("0", "0"))
 
 # d x^2 = 2 x dx
-SQUARE = defprim(
-    "square", "²", "{0}²", "{{{0}}}^2", np.square,
-    jvp=(lambda t, ans, x: t * (2.0 * x),),
-    vjp=(lambda g, ans, x: g * (2.0 * x),),
-    fast=lambda x: x * x,
-    partials=(("2 {0}", "2 {0}"),), batch=E)
+SQUARE = defunary("square", "²", "{0}²", "{{{0}}}^2", np.square, lambda ans, x: 2.0 * x,
+                  fast=lambda x: x * x, partial=("2 {0}", "2 {0}"))
 
 # d ln(1 + x) = dx / (1 + x)
-LOG1P = defprim(
-    "log1p", "ln1p", "ln(1 + {0})", "\\ln(1 + {0})", np.log1p,
-    jvp=(lambda t, ans, x: div(t, 1.0 + x),),
-    vjp=(lambda g, ans, x: div(g, 1.0 + x),),
-    fast=math.log1p,
-    partials=(("1 / (1 + {0})", "\\frac{{1}}{{1 + {0}}}"),), batch=E)
+LOG1P = defunary("log1p", "ln1p", "ln(1 + {0})", "\\ln(1 + {0})", np.log1p,
+                 lambda ans, x: div(1.0, 1.0 + x), fast=math.log1p,
+                 partial=("1 / (1 + {0})", "\\frac{{1}}{{1 + {0}}}"))
 
 # d (e^x - 1) = e^x dx
-EXPM1 = defprim(
-    "expm1", "expm1", "exp({0}) − 1", "e^{{{0}}} - 1", np.expm1,
-    jvp=(lambda t, ans, x: t * (ans + 1.0),),
-    vjp=(lambda g, ans, x: g * (ans + 1.0),),
-    fast=math.expm1,
-    partials=(("{out} + 1", "{out} + 1"),), batch=E)
+EXPM1 = defunary("expm1", "expm1", "exp({0}) − 1", "e^{{{0}}} - 1", np.expm1,
+                 lambda ans, x: ans + 1.0, fast=math.expm1, partial=("{out} + 1", "{out} + 1"))
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 # d log2(x) = dx / (x ln 2)
-LOG2 = defprim(
-    "log2", "log₂", "log2({0})", "\\log_2 {0}", np.log2,
-    jvp=(lambda t, ans, x: div(t, x * _LN2),),
-    vjp=(lambda g, ans, x: div(g, x * _LN2),),
-    fast=math.log2,
-    partials=(("1 / ({0} ln(2))", "\\frac{{1}}{{{0} \\ln 2}}"),), batch=E)
+LOG2 = defunary("log2", "log₂", "log2({0})", "\\log_2 {0}", np.log2,
+                lambda ans, x: div(1.0, x * _LN2), fast=math.log2,
+                partial=("1 / ({0} ln(2))", "\\frac{{1}}{{{0} \\ln 2}}"))
 
 # d log10(x) = dx / (x ln 10)
-LOG10 = defprim(
-    "log10", "log₁₀", "log10({0})", "\\log_{{10}} {0}", np.log10,
-    jvp=(lambda t, ans, x: div(t, x * _LN10),),
-    vjp=(lambda g, ans, x: div(g, x * _LN10),),
-    fast=math.log10,
-    partials=(("1 / ({0} ln(10))", "\\frac{{1}}{{{0} \\ln 10}}"),), batch=E)
+LOG10 = defunary("log10", "log₁₀", "log10({0})", "\\log_{{10}} {0}", np.log10,
+                 lambda ans, x: div(1.0, x * _LN10), fast=math.log10,
+                 partial=("1 / ({0} ln(10))", "\\frac{{1}}{{{0} \\ln 10}}"))
 
 # d sinh(x) = cosh(x) dx
-SINH = defprim(
-    "sinh", "sinh", "sinh({0})", "\\sinh {0}", np.sinh,
-    jvp=(lambda t, ans, x: t * cosh(x),),
-    vjp=(lambda g, ans, x: g * cosh(x),),
-    fast=math.sinh,
-    partials=(("cosh({0})", "\\cosh {0}"),), batch=E)
+SINH = defunary("sinh", "sinh", "sinh({0})", "\\sinh {0}", np.sinh, lambda ans, x: cosh(x),
+                fast=math.sinh, partial=("cosh({0})", "\\cosh {0}"))
 
 # d cosh(x) = sinh(x) dx
-COSH = defprim(
-    "cosh", "cosh", "cosh({0})", "\\cosh {0}", np.cosh,
-    jvp=(lambda t, ans, x: t * sinh(x),),
-    vjp=(lambda g, ans, x: g * sinh(x),),
-    fast=math.cosh,
-    partials=(("sinh({0})", "\\sinh {0}"),), batch=E)
+COSH = defunary("cosh", "cosh", "cosh({0})", "\\cosh {0}", np.cosh, lambda ans, x: sinh(x),
+                fast=math.cosh, partial=("sinh({0})", "\\sinh {0}"))
 
 # d arcsin(x) = dx / sqrt(1 - x^2)
-ARCSIN = defprim(
-    "arcsin", "asin", "arcsin({0})", "\\arcsin {0}", np.arcsin,
-    jvp=(lambda t, ans, x: div(t, sqrt(1.0 - x * x)),),
-    vjp=(lambda g, ans, x: div(g, sqrt(1.0 - x * x)),),
-    fast=math.asin,
-    partials=(("1 / √(1 − {0}²)", "\\frac{{1}}{{\\sqrt{{1 - {0}^2}}}}"),), batch=E)
+ARCSIN = defunary("arcsin", "asin", "arcsin({0})", "\\arcsin {0}", np.arcsin,
+                  lambda ans, x: div(1.0, sqrt(1.0 - x * x)), fast=math.asin,
+                  partial=("1 / √(1 − {0}²)", "\\frac{{1}}{{\\sqrt{{1 - {0}^2}}}}"))
 
 # d arccos(x) = -dx / sqrt(1 - x^2)
-ARCCOS = defprim(
-    "arccos", "acos", "arccos({0})", "\\arccos {0}", np.arccos,
-    jvp=(lambda t, ans, x: -div(t, sqrt(1.0 - x * x)),),
-    vjp=(lambda g, ans, x: -div(g, sqrt(1.0 - x * x)),),
-    fast=math.acos,
-    partials=(("−1 / √(1 − {0}²)", "-\\frac{{1}}{{\\sqrt{{1 - {0}^2}}}}"),), batch=E)
+ARCCOS = defunary("arccos", "acos", "arccos({0})", "\\arccos {0}", np.arccos,
+                  lambda ans, x: div(-1.0, sqrt(1.0 - x * x)), fast=math.acos,
+                  partial=("−1 / √(1 − {0}²)", "-\\frac{{1}}{{\\sqrt{{1 - {0}^2}}}}"))
 
 # d arctan(x) = dx / (1 + x^2)
-ARCTAN = defprim(
-    "arctan", "atan", "arctan({0})", "\\arctan {0}", np.arctan,
-    jvp=(lambda t, ans, x: div(t, 1.0 + x * x),),
-    vjp=(lambda g, ans, x: div(g, 1.0 + x * x),),
-    fast=math.atan,
-    partials=(("1 / (1 + {0}²)", "\\frac{{1}}{{1 + {0}^2}}"),), batch=E)
+ARCTAN = defunary("arctan", "atan", "arctan({0})", "\\arctan {0}", np.arctan,
+                  lambda ans, x: div(1.0, 1.0 + x * x), fast=math.atan,
+                  partial=("1 / (1 + {0}²)", "\\frac{{1}}{{1 + {0}^2}}"))
 
 
 def _atan2_scale(y, x):
@@ -816,21 +759,14 @@ MINIMUM = defprim(
     partials=(("[{0} < {1}]", "[{0} < {1}]"), ("[{0} > {1}]", "[{0} > {1}]")), batch=E)
 
 # d relu(x) = [x > 0] dx
-RELU = defprim(
-    "relu", "relu", "relu({0})", "\\operatorname{{relu}} {0}",
-    lambda x: np.maximum(x, 0.0),
-    jvp=(lambda t, ans, x: t * _const(operator.gt, x, 0.0),),
-    vjp=(lambda g, ans, x: g * _const(operator.gt, x, 0.0),),
-    fast=_relu_fast,
-    partials=(("[{0} > 0]", "[{0} > 0]"),), batch=E)
+RELU = defunary("relu", "relu", "relu({0})", "\\operatorname{{relu}} {0}",
+                lambda x: np.maximum(x, 0.0), lambda ans, x: _const(operator.gt, x, 0.0),
+                fast=_relu_fast, partial=("[{0} > 0]", "[{0} > 0]"))
 
 # d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
-SIGMOID = defprim(
-    "sigmoid", "σ", "σ({0})", "\\sigma({0})", _sigmoid_impl,
-    jvp=(lambda t, ans, x: t * ans * (1.0 - ans),),
-    vjp=(lambda g, ans, x: g * ans * (1.0 - ans),),
-    fast=_sigmoid_fast,
-    partials=(("{out} (1 − {out})", "{out} (1 - {out})"),), batch=E)
+SIGMOID = defunary("sigmoid", "σ", "σ({0})", "\\sigma({0})", _sigmoid_impl,
+                   lambda ans, x: ans * (1.0 - ans), fast=_sigmoid_fast,
+                   partial=("{out} (1 − {out})", "{out} (1 - {out})"))
 
 # d where(c, x, y) = where(c, dx, 0) + where(c, 0, dy)   (the condition c carries no derivative)
 WHERE = defprim(
@@ -866,12 +802,8 @@ CLIP = defprim(
               ("[{0} > {2}]", "[{0} > {2}]")), batch=E)
 
 # d stop_gradient(x) = 0   (the value passes, its derivative does not)
-STOP_GRADIENT = defprim(
-    "stop_gradient", "stop", "stop_gradient({0})", "\\operatorname{{stop}}({0})",
-    lambda x: x,
-    jvp=(lambda t, ans, x: t * _zeros(x),),
-    vjp=(lambda g, ans, x: g * _zeros(x),),
-    partials=(("0", "0"),), batch=E, nondiff=(0,))
+STOP_GRADIENT = defunary("stop_gradient", "stop", "stop_gradient({0})",
+                         "\\operatorname{{stop}}({0})", lambda x: x, _flat, partial=("0", "0"))
 
 # d copy(x) = dx
 COPY = defprim(
@@ -921,41 +853,33 @@ MEAN = defprim(
     jvp=(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis, keepdims),),
     vjp=(_mean_vjp,), batch=R)
 
+def defreduction(name, symbol, text, latex, impl, weight):
+    """Declare a reduction over `axis` whose output depends on each reduced entry x_i
+    with the local partial ``weight(x, ans, axis, keepdims, **params)`` (shaped like x):
+    its JVP sums t * weight over the axes and its VJP spreads g back times weight."""
+    return defprim(
+        name, symbol, text, latex, impl,
+        jvp=(lambda t, ans, x, axis=None, keepdims=False, **params:
+             sum_(t * weight(x, ans, axis, keepdims, **params), axis, keepdims),),
+        vjp=(lambda g, ans, x, axis=None, keepdims=False, **params:
+             _spread(g, x, axis, keepdims) * weight(x, ans, axis, keepdims, **params),),
+        batch=R)
+
+
 # d prod(x) = sum over i of (product of the others) dx_i   (no division: right at zeros)
-PROD = defprim(
-    "prod", "Π", "prod({0})", "\\prod {0}", np.prod,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(t * _prod_others(x, axis), axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         _spread(g, x, axis, keepdims) * _prod_others(x, axis),),
-    batch=R)
+PROD = defreduction("prod", "Π", "prod({0})", "\\prod {0}", np.prod,
+                    lambda x, ans, axis, keepdims: _prod_others(x, axis))
 
 # d max(x) = mean of dx over the entries equal to the max (ties share it, as PyTorch's amax)
-MAX = defprim(
-    "max", "max", "max({0})", "\\max {0}", np.max,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(t * _chooser_weights(x, ans, axis, keepdims), axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         _spread(g, x, axis, keepdims) * _chooser_weights(x, ans, axis, keepdims),),
-    batch=R)
+MAX = defreduction("max", "max", "max({0})", "\\max {0}", np.max, _chooser_weights)
 
 # d min(x) = mean of dx over the entries equal to the min
-MIN = defprim(
-    "min", "min", "min({0})", "\\min {0}", np.min,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(t * _chooser_weights(x, ans, axis, keepdims), axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         _spread(g, x, axis, keepdims) * _chooser_weights(x, ans, axis, keepdims),),
-    batch=R)
+MIN = defreduction("min", "min", "min({0})", "\\min {0}", np.min, _chooser_weights)
 
 # d var(x) = 2 / (N - ddof) sum((x - mean(x)) dx)
-VAR = defprim(
-    "var", "var", "var({0})", "\\operatorname{{var}} {0}", np.var,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False, ddof=0:
-         sum_(_centered(x, axis) * t, axis, keepdims) * (2.0 * _var_factor(x, ans, ddof)),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False, ddof=0:
-         _spread(g, x, axis, keepdims) * _centered(x, axis) * (2.0 * _var_factor(x, ans, ddof)),),
-    batch=R)
+VAR = defreduction("var", "var", "var({0})", "\\operatorname{{var}} {0}", np.var,
+                   lambda x, ans, axis, keepdims, ddof=0:
+                   _centered(x, axis) * (2.0 * _var_factor(x, ans, ddof)))
 
 
 def _std_scale(x, ans, axis, keepdims, ddof):
@@ -968,24 +892,15 @@ def _std_scale(x, ans, axis, keepdims, ddof):
     return inv * _var_factor(x, ans, ddof)
 
 
-# d std(x) = sum((x - mean(x)) dx) / ((N - ddof) std(x))
-STD = defprim(
-    "std", "std", "std({0})", "\\operatorname{{std}} {0}", np.std,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False, ddof=0:
-         sum_(_centered(x, axis) * t * _std_scale(x, ans, axis, keepdims, ddof), axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False, ddof=0:
-         _spread(g, x, axis, keepdims) * _centered(x, axis) * _std_scale(x, ans, axis, keepdims, ddof),),
-    batch=R)
+# d std(x) = sum((x - mean(x)) dx) / ((N - ddof) std(x))   (0 where std = 0)
+STD = defreduction("std", "std", "std({0})", "\\operatorname{{std}} {0}", np.std,
+                   lambda x, ans, axis, keepdims, ddof=0:
+                   _centered(x, axis) * _std_scale(x, ans, axis, keepdims, ddof))
 
 # d logsumexp(x) = sum(softmax(x) dx)
-LOGSUMEXP = defprim(
-    "logsumexp", "LSE", "logsumexp({0})", "\\operatorname{{logsumexp}} {0}",
-    _logsumexp_impl,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(t * exp(x - _kd(ans, x, axis, keepdims)), axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         _spread(g, x, axis, keepdims) * exp(x - _kd(ans, x, axis, keepdims)),),
-    batch=R)
+LOGSUMEXP = defreduction("logsumexp", "LSE", "logsumexp({0})",
+                         "\\operatorname{{logsumexp}} {0}", _logsumexp_impl,
+                         lambda x, ans, axis, keepdims: exp(x - _kd(ans, x, axis, keepdims)))
 
 
 def _norm_scale(x, ans, axis, keepdims):
@@ -998,13 +913,8 @@ def _norm_scale(x, ans, axis, keepdims):
 
 
 # d ||x|| = <x, dx> / ||x||   (0 at x = 0)
-NORM = defprim(
-    "norm", "‖·‖", "‖{0}‖", "\\lVert {0} \\rVert", _norm_impl,
-    jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(x * t * _norm_scale(x, ans, axis, keepdims), axis, keepdims),),
-    vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         _spread(g, x, axis, keepdims) * x * _norm_scale(x, ans, axis, keepdims),),
-    batch=R)
+NORM = defreduction("norm", "‖·‖", "‖{0}‖", "\\lVert {0} \\rVert", _norm_impl,
+                    lambda x, ans, axis, keepdims: x * _norm_scale(x, ans, axis, keepdims))
 
 # d softmax(x) = s * (dx - sum(s dx)),  s = softmax(x)
 SOFTMAX = defprim(
