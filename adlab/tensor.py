@@ -825,15 +825,29 @@ def tensor(data, requires_grad=False, dtype=None):
 
 
 def as_tensor(data, dtype=None):
-    """A tensor of `data` (a tensor is returned as it is)."""
+    """A tensor of `data` without copying where it can (PyTorch's as_tensor): a tensor is
+    returned as it is, a float array of the right dtype is shared (see `from_numpy`)."""
     if isinstance(data, Tensor) and dtype is None:
         return data
+    if type(data) is np.ndarray and data.dtype.kind == "f" and (dtype is None or data.dtype == dtype):
+        return from_numpy(data)
     return tensor(data, dtype=dtype)
 
 
 def from_numpy(array):
-    """A tensor with the values of a numpy array (copied: adlab never writes into it)."""
-    return tensor(array)
+    """A tensor that shares a numpy array's memory (PyTorch's from_numpy): nothing is copied.
+
+    adlab itself never writes into the array (an in-place operation gives the
+    tensor a new one), but if you change the array afterwards the tensor's
+    values change with it, and so does a gradient computed after the change,
+    as in PyTorch. Use `adlab.tensor` for a copy of its own.
+    """
+    if type(array) is not np.ndarray:
+        raise errors.AdlabTypeError(
+            f"from_numpy: expects a numpy array, got {errors._describe(array)}; use "
+            f"adlab.tensor for other data.")
+    errors.check_data(array[:0] if array.ndim else array.reshape(1)[:0], "from_numpy")
+    return Tensor(array)
 
 
 def _shape_arg(shape):

@@ -2,9 +2,10 @@
 
 Run from the repository root:
 
-    python benchmarks/bench_core.py            # full run (about 2.5 minutes)
+    python benchmarks/bench_core.py            # full run (about 3.5 minutes)
     python benchmarks/bench_core.py --quick    # smoke run, smaller sizes
     python benchmarks/bench_core.py --profile  # also cProfile adlab's scalar paths
+                                               # and, with case f, adlab.hessian
 
 Only numpy and adlab are required. Each peer (micrograd, autograd, torch) is
 imported if installed and skipped, with a printed line, if not. adlab is taken
@@ -17,14 +18,17 @@ Cases
   b. Baydin's f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): value and both
      partial derivatives, time per call.
   c. vectorised: sum(tanh(W @ x + b) ** 2), W n x n, float64: the forward
-     alone, then forward plus the gradient with respect to W and b.
+     alone, then forward plus the gradient with respect to W, x and b.
   d. deep chain: 10^6 scalar ops (x * 1.0000001 + 0.0, repeated) through
      backward; time per op, and Python memory per recorded op measured with
      tracemalloc (in a separate, untimed run).
   e. wide graph: y = x_0 * x_0 + x_1 * x_1 + ... over 10^5 scalar leaves,
      added in pairs (a tree of depth 17), forward and backward; time per leaf.
+  f. Hessian: the full n x n Hessian of sum(tanh(A @ x) ** 2), A 100 x 100
+     (50 x 50 with --quick), float64, checked against the closed form
+     A^T diag(2 (1 - t^2)(1 - 3 t^2)) A with t = tanh(A x); time per Hessian.
 
-Method: time.perf_counter. In cases a, b and c every implementation is run
+Method: time.perf_counter. In cases a, b, c and f every implementation is run
 once to warm up, then all are timed in interleaved rounds (7, 3 with --quick),
 each round looping each call for about 0.2 s; times are medians over the
 rounds and ratios are medians of the ratios within each round (measure_all).
@@ -222,11 +226,11 @@ def fmt_ratio(a, b):
     return fmt_value(None if a is None or b is None or b == 0 else a / b)
 
 
-def check(name, got, want, rtol=1e-9):
+def check(name, got, want, rtol=1e-9, atol=0.0):
     """Raise if a result differs from the reference: timing a wrong answer is useless."""
     got = np.asarray(got, dtype=float)
     want = np.asarray(want, dtype=float)
-    if not np.allclose(got, want, rtol=rtol, atol=0.0):
+    if not np.allclose(got, want, rtol=rtol, atol=atol):
         raise AssertionError(f"{name}: got {got}, expected {want}")
 
 
@@ -455,7 +459,7 @@ HAND = "numpy by hand (no AD)"
 
 def case_c(n):
     print(f"\nc. vectorised sum(tanh(W @ x + b) ** 2), W {n}x{n} float64: forward alone, "
-          "and forward + gradient wrt W and b")
+          "and forward + gradient wrt W, x and b")
     rng = np.random.default_rng(0)
     W = rng.standard_normal((n, n)) / math.sqrt(n)
     x = rng.standard_normal(n)
@@ -464,7 +468,7 @@ def case_c(n):
     h = np.tanh(W @ x + b)
     ref_val = np.sum(h ** 2)
     d = 2.0 * h * (1.0 - h ** 2)
-    ref_gW, ref_gb = np.outer(d, x), d
+    ref_gW, ref_gx, ref_gb = np.outer(d, x), W.T @ d, d
 
     def f_adlab(W_, x_, b_):
         return adlab.sum(adlab.tanh(W_ @ x_ + b_) ** 2)
@@ -475,17 +479,17 @@ def case_c(n):
         return f_adlab(W, x, b)  # plain arrays: nothing is recorded
 
     def adlab_eager():
-        Wt = adlab.tensor(W, requires_grad=True)
-        bt = adlab.tensor(b, requires_grad=True)
-        y = f_adlab(Wt, x, bt)
+        # from_numpy shares the arrays, as the torch row's from_numpy does (tensor() copies)
+        Wt, xt, bt = (adlab.from_numpy(a).requires_grad_() for a in (W, x, b))
+        y = f_adlab(Wt, xt, bt)
         y.backward()
-        return y, Wt.grad, bt.grad
+        return y, Wt.grad, xt.grad, bt.grad
 
-    vg = adlab.value_and_grad(f_adlab, (0, 2))
+    vg = adlab.value_and_grad(f_adlab, (0, 1, 2))
 
     def adlab_functional():
-        y, (gW, gb) = vg(W, x, b)
-        return y, gW, gb
+        y, (gW, gx, gb) = vg(W, x, b)
+        return y, gW, gx, gb
 
     impls["adlab eager"] = (adlab_fwd, adlab_eager)
     impls["adlab.value_and_grad"] = (adlab_fwd, adlab_functional)
@@ -501,7 +505,7 @@ def case_c(n):
     def hand_full():
         h = np.tanh(W @ x + b)
         gz = 2.0 * h * (1.0 - h * h)
-        return np.sum(h * h), outer_numpy(gz, x), gz
+        return np.sum(h * h), outer_numpy(gz, x), W.T @ gz, gz
 
     impls[HAND] = (hand_fwd, hand_full)
 
@@ -509,11 +513,11 @@ def case_c(n):
         def f_ag(W_, x_, b_):
             return anp.sum(anp.tanh(anp.dot(W_, x_) + b_) ** 2)
 
-        avg = autograd.value_and_grad(f_ag, (0, 2))
+        avg = autograd.value_and_grad(f_ag, (0, 1, 2))
 
         def autograd_run():
-            y, (gW, gb) = avg(W, x, b)
-            return y, gW, gb
+            y, (gW, gx, gb) = avg(W, x, b)
+            return y, gW, gx, gb
         impls["autograd"] = (lambda: f_ag(W, x, b), autograd_run)
 
     if torch is not None:
@@ -524,18 +528,17 @@ def case_c(n):
                 return (torch.tanh(Wt0 @ xt0 + bt0) ** 2).sum()
 
         def torch_run():
-            Wt = Wt0.detach().requires_grad_(True)
-            bt = bt0.detach().requires_grad_(True)
-            y = (torch.tanh(Wt @ xt0 + bt) ** 2).sum()
+            Wt, xt, bt = (a.detach().requires_grad_(True) for a in (Wt0, xt0, bt0))
+            y = (torch.tanh(Wt @ xt + bt) ** 2).sum()
             y.backward()
-            return y, Wt.grad, bt.grad
+            return y, Wt.grad, xt.grad, bt.grad
         impls["torch"] = (torch_fwd, torch_run)
 
     for name, (fwd, full) in impls.items():
         check(f"case c forward, {name}", to_float(fwd()), ref_val, rtol=1e-10)
-        y, gW, gb = full()
+        y, gW, gx, gb = full()
         check(f"case c value, {name}", to_float(y), ref_val, rtol=1e-10)
-        for got, want in ((gW, ref_gW), (gb, ref_gb)):
+        for got, want in ((gW, ref_gW), (gx, ref_gx), (gb, ref_gb)):
             got = got.numpy() if hasattr(got, "numpy") and not isinstance(got, np.ndarray) else got
             check(f"case c gradient, {name}", got, want, rtol=1e-8)
 
@@ -805,6 +808,97 @@ def case_e(n):
     add_summary("e wide graph", "adlab eager", ratios_to(te, results))
 
 
+# -- case f: Hessian -------------------------------------------------------------
+
+
+CLOSED = "numpy closed form (no AD)"
+
+
+def hessian_problem(n):
+    """Case f's data: A (n x n, from seed 1), the point x and a direction v for the HVP."""
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((n, n)) / math.sqrt(n)
+    x = rng.standard_normal(n)
+    v = rng.standard_normal(n)
+    return A, x, v
+
+
+def hessian_closed_form(A, x):
+    """Hessian of f(x) = sum(tanh(A x) ** 2): A^T diag(2 (1 - t^2)(1 - 3 t^2)) A, t = tanh(A x).
+
+    With g(z) = tanh(z)^2, g' = 2 t (1 - t^2) and g'' = (2 - 6 t^2)(1 - t^2);
+    f = sum g(A x), so H = A^T diag(g''(A x)) A.
+    """
+    t = np.tanh(A @ x)
+    t2 = t * t
+    return A.T @ ((2.0 * (1.0 - t2) * (1.0 - 3.0 * t2))[:, None] * A)
+
+
+def case_f(n):
+    print(f"\nf. Hessian of f(x) = sum(tanh(A @ x) ** 2), A {n}x{n} float64: the full {n}x{n} "
+          "Hessian, time per call")
+    A, x, v = hessian_problem(n)
+    ref = hessian_closed_form(A, x)
+    atol = 1e-12 * np.abs(ref).max()  # entries near 0 carry rounding of the largest ones
+    runs = {}
+
+    def f_adlab(x_):
+        return adlab.sum(adlab.tanh(A @ x_) ** 2)
+
+    h_adlab = adlab.hessian(f_adlab)  # jacfwd(jacrev(f)): n JVPs batched with vmap
+    runs["adlab.hessian"] = lambda: h_adlab(x)
+    runs[CLOSED] = lambda: hessian_closed_form(A, x)
+
+    if autograd is not None:
+        def f_ag(x_):
+            return anp.sum(anp.tanh(anp.dot(A, x_)) ** 2)
+
+        h_ag = autograd.hessian(f_ag)  # jacobian(jacobian(f)): reverse over reverse, a loop
+        runs["autograd.hessian"] = lambda: h_ag(x)
+
+    torch_ref = None  # the torch row whose ratio goes to the summary
+    if torch is not None:
+        At, xt = torch.from_numpy(A), torch.from_numpy(x)
+
+        def f_torch(x_):
+            return (torch.tanh(At @ x_) ** 2).sum()
+
+        runs["torch.autograd.functional.hessian"] = lambda: torch.autograd.functional.hessian(
+            f_torch, xt)
+        torch_ref = "torch.autograd.functional.hessian"
+        if hasattr(torch, "func") and hasattr(torch.func, "hessian"):
+            h_tf = torch.func.hessian(f_torch)  # jacfwd(jacrev(f)) with vmap, as adlab's
+            runs["torch.func.hessian"] = lambda: h_tf(xt)
+            torch_ref = "torch.func.hessian"
+
+    for name, fn in runs.items():
+        H = fn()
+        H = H.numpy() if torch is not None and isinstance(H, torch.Tensor) else H
+        check(f"case f Hessian, {name}", H, ref, rtol=1e-9, atol=atol)
+
+    # one Hessian-vector product, forward over reverse: a column of H for the cost of a
+    # few gradients (a unit for the Hessian's cost, not a Hessian)
+    g_adlab = adlab.grad(f_adlab)
+    HVP = "adlab HVP, jvp(grad(f)) (one H @ v)"
+    runs[HVP] = lambda: adlab.jvp(g_adlab, (x,), (v,))[1]
+    check(f"case f, {HVP}", runs[HVP](), ref @ v, rtol=1e-9, atol=atol * np.abs(v).sum())
+
+    times = measure_all(runs, settle=Settings.settle)
+    rows = [[name, fmt_time(times.time(name)), fmt_value(times.ratio("adlab.hessian", name))]
+            for name in runs]
+    print_table(["implementation", "per call", "adlab.hessian / it"], rows)
+    print(RATIO_NOTE)
+    print("  every Hessian checked against the closed form A^T diag(2(1 - t^2)(1 - 3t^2)) A, "
+          "t = tanh(A x).")
+    print(f"  adlab.hessian / adlab HVP = {fmt_value(times.ratio('adlab.hessian', HVP))}: the "
+          f"batched Hessian costs that many Hessian-vector products; a loop of them, n = {n}.")
+    if torch_ref is not None:
+        print(f"  summary: adlab / torch is adlab.hessian / {torch_ref}.")
+    add_summary("f Hessian", "adlab.hessian",
+                {"autograd": times.ratio("adlab.hessian", "autograd.hessian"),
+                 "torch": times.ratio("adlab.hessian", torch_ref) if torch_ref else None})
+
+
 # -- profile -------------------------------------------------------------------
 
 
@@ -844,6 +938,26 @@ def profile_scalar(n, calls):
         prof.runcall(fn)
         stats = pstats.Stats(prof, stream=sys.stdout)
         stats.strip_dirs().sort_stats("tottime").print_stats(15)
+
+
+def profile_hessian(n, calls):
+    """cProfile adlab.hessian on case f's function; print the top entries by own and
+    cumulative time (cProfile's overhead per call weighs on Python-level work)."""
+    A, x, _ = hessian_problem(n)
+    h = adlab.hessian(lambda x_: adlab.sum(adlab.tanh(A @ x_) ** 2))
+
+    def run():
+        for _ in range(calls):
+            h(x)
+
+    print(f"\nprofile: adlab.hessian, {calls} x case f (n = {n})")
+    prof = cProfile.Profile()
+    prof.runcall(run)
+    stats = pstats.Stats(prof, stream=sys.stdout).strip_dirs()
+    print("by own time:")
+    stats.sort_stats("tottime").print_stats(20)
+    print("by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(25)
 
 
 # -- main ----------------------------------------------------------------------
@@ -904,19 +1018,20 @@ def summary():
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, few repeats (smoke run)")
-    ap.add_argument("--cases", default="abcde",
-                    help="which cases to run, e.g. 'ab' (default abcde)")
+    ap.add_argument("--cases", default="abcdef",
+                    help="which cases to run, e.g. 'ab' (default abcdef)")
     ap.add_argument("--profile", action="store_true",
-                    help="also cProfile adlab's scalar eager and grad paths")
+                    help="also cProfile adlab's scalar eager and grad paths (cases a, b) "
+                         "and adlab.hessian (case f)")
     ap.add_argument("--default-malloc", action="store_true",
                     help="leave glibc malloc's thresholds alone (case c then varies run to run)")
     args = ap.parse_args(argv)
 
     if args.quick:
         Settings.repeat, Settings.repeat_deep, Settings.min_time, Settings.settle = 3, 1, 0.03, 0.01
-        n_chain, n_vec, n_deep, n_wide = 200, 200, 20_000, 2_000
+        n_chain, n_vec, n_deep, n_wide, n_hess = 200, 200, 20_000, 2_000, 50
     else:
-        n_chain, n_vec, n_deep, n_wide = 200, 1000, 1_000_000, 100_000
+        n_chain, n_vec, n_deep, n_wide, n_hess = 200, 1000, 1_000_000, 100_000, 100
 
     malloc_line = "malloc: platform default" if args.default_malloc else steady_malloc()
     gc.collect()
@@ -934,10 +1049,15 @@ def main(argv=None):
         failed = case_d(n_deep)
     if "e" in args.cases:
         case_e(n_wide)
+    if "f" in args.cases:
+        case_f(n_hess)
     if SUMMARY and len(SKIPPED) < len(PEERS):
         summary()
     if args.profile:
-        profile_scalar(n_chain, 50 if args.quick else 500)
+        if "f" not in args.cases or "a" in args.cases or "b" in args.cases:
+            profile_scalar(n_chain, 50 if args.quick else 500)
+        if "f" in args.cases:
+            profile_hessian(n_hess, 20 if args.quick else 200)
     print(f"\ntotal benchmark time {time.perf_counter() - t0:.1f} s")
     if failed:
         print("FAILED: RecursionError in " + ", ".join(failed))

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--cases", "bce"],
+        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--cases", "bcef"],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
@@ -20,6 +20,8 @@ def test_core_benchmark_quick_run_checks_values_and_prints_ratios():
     assert "dW = outer(cotangent, x), 200x200: adlab.outer" in out.stdout
     assert "numpy by hand (no AD)" in out.stdout  # the floor row, checked like the others
     assert "e. wide graph" in out.stdout  # its gradients were checked against 2 x_i
+    assert "f. Hessian" in out.stdout  # every Hessian was checked against the closed form
+    assert "numpy closed form (no AD)" in out.stdout and "adlab HVP" in out.stdout
 
 
 def test_widget_benchmark_quick_run():
