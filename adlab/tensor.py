@@ -208,7 +208,7 @@ class Tensor(ArrayMethods):
         order = []
         with _backward_lock:
             wanted = _retained_wanted() if _retained else None
-            without_collector(_fill_grads, [(self, seed)], not create_graph, order, wanted)
+            without_collector(_fill_grads, self, seed, not create_graph, order, wanted)
             if not (create_graph if retain_graph is None else retain_graph):
                 for node in order:
                     if node._prim is not None:
@@ -495,21 +495,21 @@ def _free(order):
             node._args = node._vals = None
 
 
-def _fill_grads(roots, unwrap, order, wanted=None):
-    """Walk back from eager `roots` and add each leaf's cotangent to its ``.grad``.
+def _fill_grads(root, seed, unwrap, order, wanted=None):
+    """Walk back from eager `root` and add each leaf's cotangent to its ``.grad``.
 
     `order` receives the nodes walked (see `backward_pass`); `wanted`, if
     given, the cotangents of the retained non-leaf tensors, which are added
     to their ``.grad`` too.
     """
-    leaves = _walk(roots, 0, unwrap, order, wanted)
+    leaves = _walk(root, seed, 0, unwrap, order, wanted)
     taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
     for leaf, g in leaves:
         if leaf.requires_grad:
             keep = False
             if type(g) is np.ndarray:
                 if taken is None:
-                    taken = _graph_arrays(order, roots)
+                    taken = _graph_arrays(order, seed)
                 keep = _keep(g, taken)
             _accumulate_grad(leaf, g, keep)
     if wanted:
@@ -519,10 +519,10 @@ def _fill_grads(roots, unwrap, order, wanted=None):
                 _accumulate_grad(node, g, False)
 
 
-def _graph_arrays(order, roots):
-    """Ids of the arrays no leaf may keep as its .grad: the caller's seeds and the graph's values."""
+def _graph_arrays(order, seed):
+    """Ids of the arrays no leaf may keep as its .grad: the caller's seed and the graph's values."""
     ids = {id(node._value) for node in order}
-    ids.update(id(seed) for _, seed in roots)
+    ids.add(id(seed))
     return ids
 
 
@@ -549,6 +549,9 @@ def _accumulate_grad(leaf, g, keep=False):
     ``.grad`` tensor is updated in place, so a reference to it stays current.
     """
     current = leaf.grad
+    if current is None and type(g) is float and type(leaf._value) is float:
+        leaf.grad = Tensor(g)  # the common case of a scalar leaf
+        return
     if isinstance(g, Box) or (isinstance(current, Tensor) and current._prim is not None):
         leaf.grad = g if current is None else current + g  # create_graph: a graph of its own
         return
@@ -644,24 +647,34 @@ def backward_pass(root, seed, level, unwrap=True, visited=None, wanted=None):
         RuntimeError naming `retain_graph` if the walk reaches a node whose
         graph an earlier ``backward()`` freed.
     """
-    roots = root if isinstance(root, list) else [(root, seed)]
+    more = ()
+    if isinstance(root, list):
+        (root, seed), more = root[0], root[1:]
     with _backward_lock:
-        return without_collector(_walk, roots, level, unwrap, visited, wanted)
+        return without_collector(_walk, root, seed, level, unwrap, visited, wanted, more)
 
 
-def _walk(roots, level, unwrap, visited, wanted=None):
-    """The walk of `backward_pass`, with the collector already paused."""
+def _walk(root, seed, level, unwrap, visited, wanted=None, more=()):
+    """The walk of `backward_pass`, with the collector already paused.
+
+    `more` holds further (node, seed) pairs for several outputs.
+    """
     heap, leaves = [], []
-    for root, seed in roots:
-        if root._ct is not None:  # the same node twice among the outputs
-            root._ct = root._ct + seed
+    root._ct = seed
+    if root._prim is None:
+        leaves.append(root)
+    else:
+        heap.append((-root._seq, root))
+    for node, s in more:
+        if node._ct is not None:  # the same node twice among the outputs
+            node._ct = node._ct + s
             continue
-        root._ct = seed
-        if root._prim is None:
-            leaves.append(root)
+        node._ct = s
+        if node._prim is None:
+            leaves.append(node)
         else:
-            heap.append((-root._seq, root))
-    if len(heap) > 1:
+            heap.append((-node._seq, node))
+    if more:
         heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     try:

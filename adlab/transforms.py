@@ -285,7 +285,7 @@ def value_and_grad(f, argnums=0, has_aux=False, *, argnum=None):
             _check_scalar(out, out_value)
         found = {}
         if tracked:  # the graph of this call's level is its own: no lock needed
-            for leaf, g in without_collector(_walk, [(out, 1.0)], level, True, None):
+            for leaf, g in without_collector(_walk, out, 1.0, level, True, None):
                 found[id(leaf)] = g
         taken = set()
         grads = []
