@@ -70,6 +70,7 @@ from .primitives import (
     neg,
     norm,
     outer,
+    permute,
     power,
     prod,
     ravel,
@@ -105,13 +106,59 @@ from .primitives import (
     vdot,
     where,
 )
+from . import nn
+from . import pytrees as tree_util  # JAX's name for the pytree functions
 from .batching import vmap
+from .composites import (
+    all,
+    allclose,
+    any,
+    argsort,
+    array_split,
+    bmm,
+    chunk,
+    equal,
+    flip,
+    floor_divide,
+    gather,
+    hstack,
+    index_select,
+    is_tensor,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    logaddexp,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    masked_fill,
+    mv,
+    ndim,
+    nonzero,
+    numel,
+    reciprocal,
+    rsqrt,
+    shape,
+    sort,
+    split,
+    take,
+    take_along_axis,
+    topk,
+    tril,
+    triu,
+    unbind,
+    vstack,
+)
 from .custom import checkpoint, custom_jvp, custom_vjp
 from .forward import Dual
 from .gradcheck import check_grads
 from .pytrees import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 from .tensor import (
     Tensor,
+    device,
+    inference_mode,
     arange,
     as_tensor,
     empty,
@@ -136,7 +183,7 @@ from .tensor import (
 )
 from .traces import Trace
 from .transforms import (elementwise_grad, grad, hessian, jacfwd, jacobian, jacrev, jvp,
-                         value_and_grad, vjp)
+                         linearize, value_and_grad, vjp)
 
 # numpy's and PyTorch's other names for the same operations
 asin = arcsin
@@ -148,30 +195,49 @@ subtract, multiply, divide, true_divide, pow, negative = sub, mul, div, div, pow
 remainder = mod
 detach = stop_gradient
 asarray = array
-# numpy's constants and float types, for code written with `import numpy as np`
+# numpy's constants and types, for code written with `import numpy as np`, and
+# PyTorch's names of the same types (torch.float is float32, torch.long int64);
+# the builtin-shadowing ones (float, int, bool) are left out of __all__
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64, uint8 = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8
+half, double, long = _np.float16, _np.float64, _np.int64
+float, int, bool = _np.float32, _np.int32, _np.bool_  # noqa: A001 - PyTorch's names
+
+
+class cuda:
+    """PyTorch's torch.cuda, for code that asks: adlab computes on the CPU."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "abs", "absolute", "acos", "add", "amax", "amin", "arange", "arccos", "arcsin", "arctan",
-    "arctan2", "argmax", "argmin", "array", "as_tensor", "asarray", "asin", "astype", "atan",
-    "atan2", "autograd", "broadcast_to", "cat", "ceil", "check_grads", "checkpoint", "clamp",
-    "clip", "concatenate", "copy", "cos", "cosh", "cumsum", "custom_jvp", "custom_vjp",
-    "detach", "diag", "diagonal", "div", "divide", "dot", "Dual", "e", "einsum",
-    "elementwise_grad", "empty", "enable_grad", "exp", "expand_dims", "expm1", "eye", "flatten",
-    "float16", "float32", "float64", "floor", "from_numpy", "full", "full_like", "grad",
-    "hessian", "inf", "inner", "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jvp",
-    "linspace", "log", "log10", "log1p", "log2", "log_softmax", "logsumexp", "manual_seed",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mod", "moveaxis", "mul",
-    "multiply", "nan", "neg", "negative", "newaxis", "no_grad", "norm", "normal", "ones",
-    "ones_like", "outer", "pi", "pow", "power", "PRIMITIVES", "prod", "rand", "randn", "ravel",
-    "relu", "remainder", "repeat", "repeat_interleave", "reshape", "roll", "round",
-    "set_grad_enabled", "sigmoid", "sign", "sin", "sinh", "softmax", "sqrt", "square",
-    "squeeze", "stack", "std", "stop_gradient", "sub", "subtract", "sum", "swapaxes", "tan",
-    "tanh", "Tensor", "tensor", "tensordot", "tile", "Trace", "trace", "transpose",
-    "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten",
-    "true_divide", "unbroadcast", "unsqueeze", "value_and_grad", "var", "vdot", "vjp", "vmap",
-    "where", "zeros", "zeros_like",
+    "abs", "absolute", "acos", "add", "all", "allclose", "amax", "amin", "any", "arange",
+    "arccos", "arcsin", "arctan", "arctan2", "argmax", "argmin", "argsort", "array",
+    "array_split", "as_tensor", "asarray", "asin", "astype", "atan", "atan2", "autograd", "bmm",
+    "broadcast_to", "cat", "ceil", "check_grads", "checkpoint", "chunk", "clamp", "clip",
+    "concatenate", "copy", "cos", "cosh", "cuda", "cumsum", "custom_jvp", "custom_vjp",
+    "detach", "device", "diag", "diagonal", "div", "divide", "dot", "double", "Dual", "e",
+    "einsum", "elementwise_grad", "empty", "enable_grad", "equal", "exp", "expand_dims",
+    "expm1", "eye", "flatten", "flip", "float16", "float32", "float64", "floor", "floor_divide",
+    "from_numpy", "full", "full_like", "gather", "grad", "half", "hessian", "hstack",
+    "index_select", "inf", "inference_mode", "inner", "int16", "int32", "int64", "int8",
+    "is_grad_enabled", "is_tensor", "isclose", "isfinite", "isinf", "isnan", "jacfwd",
+    "jacobian", "jacrev", "jvp", "linearize", "linspace", "log", "log10", "log1p", "log2",
+    "log_softmax", "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "logsumexp", "long", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "mm", "mod", "moveaxis", "mul", "multiply", "mv", "nan", "ndim", "neg",
+    "negative", "newaxis", "nn", "no_grad", "nonzero", "norm", "normal", "numel", "ones",
+    "ones_like", "outer", "permute", "pi", "pow", "power", "PRIMITIVES", "prod", "rand",
+    "randn", "ravel", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave",
+    "reshape", "roll", "round", "rsqrt", "set_grad_enabled", "shape", "sigmoid", "sign", "sin",
+    "sinh", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std",
+    "stop_gradient", "sub", "subtract", "sum", "swapaxes", "take", "take_along_axis", "tan",
+    "tanh", "Tensor", "tensor", "tensordot", "tile", "topk", "Trace", "trace", "transpose",
+    "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
+    "tril", "triu", "true_divide", "uint8", "unbind", "unbroadcast", "unsqueeze",
+    "value_and_grad", "var", "vdot", "vjp", "vmap", "vstack", "where", "zeros", "zeros_like",
 ]

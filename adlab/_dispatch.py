@@ -160,6 +160,15 @@ class Box:
 _processors: dict[type, Callable] = {}
 
 
+def _no_view(result, base, kind, param):
+    return result
+
+
+# set by adlab.tensor: marks the eager result of a shape operation or of basic
+# indexing as a view of its argument, so that in-place changes reach the argument
+mark_view: Callable = _no_view
+
+
 def register(box_type: type, processor: Callable) -> None:
     """Make `apply` route calls whose top box is a `box_type` to `processor`.
 

@@ -27,6 +27,9 @@ from ._dispatch import Box, apply, raw, shape_of, strip
 _UFUNCS = {p.impl: p for p in P.PRIMITIVES.values() if isinstance(p.impl, np.ufunc)}
 _COMPARISONS = {np.less: operator.lt, np.less_equal: operator.le, np.greater: operator.gt,
                 np.greater_equal: operator.ge, np.equal: operator.eq, np.not_equal: operator.ne}
+# ufuncs whose results are truth values: computed on the primal values, no derivative lost
+_TRUTH = {np.isnan, np.isinf, np.isfinite, np.signbit, np.logical_and, np.logical_or,
+          np.logical_xor, np.logical_not}
 
 
 class _Size(int):
@@ -96,12 +99,31 @@ class ArrayMethods(Box):
             op = _COMPARISONS.get(ufunc)
             if op is not None and len(inputs) == 2:
                 return type(self)._wrap_plain(compare(inputs[0], inputs[1], op), self)
+            if ufunc in _TRUTH:
+                return type(self)._wrap_plain(P._constant(ufunc, *inputs), self)
+            if ufunc is np.logaddexp:
+                from .composites import logaddexp
+
+                return logaddexp(*inputs)
+            if ufunc is np.floor_divide:
+                from .composites import floor_divide
+
+                return floor_divide(*inputs)
         lost = [x for x in inputs + tuple(kwargs.get("out", ()) or ()) if _carries_derivative(x)]
         if lost:
+            if method != "__call__":
+                what = f"numpy.{ufunc.__name__}.{method}"
+                fix = (f"use the adlab operation instead (adlab.sum for add.reduce, adlab.outer "
+                       f"for multiply.outer)")
+            elif kwargs:
+                what = f"numpy.{ufunc.__name__} with {', '.join(k + '=' for k in kwargs)}"
+                fix = f"call it without {', '.join(k + '=' for k in kwargs)} (adlab writes no arrays in place)"
+            else:
+                what = f"numpy.{ufunc.__name__}"
+                fix = "build it from adlab operations"
             raise errors.AdlabTypeError(
-                f"numpy.{ufunc.__name__} cannot follow derivatives through {lost[0]._kind}; "
-                f"use the adlab function of the same name where there is one (adlab.sin, "
-                f"adlab.exp, ...), or take the plain values first with .detach().numpy()."
+                f"{what} cannot follow derivatives through {lost[0]._kind}; {fix}, or take "
+                f"the plain values first with .detach().numpy()."
             )
         out = kwargs.get("out")
         if out is not None:
@@ -180,6 +202,36 @@ class ArrayMethods(Box):
 
     def __getitem__(self, index):
         return P.getitem(self, index)
+
+    def __floordiv__(self, other):
+        from .composites import floor_divide
+
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        from .composites import floor_divide
+
+        return floor_divide(other, self)
+
+    # -- truth values: masks, no derivative ---------------------------------------
+
+    def __and__(self, other):
+        return type(self)._wrap_plain(P._constant(np.logical_and, self, other), self)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return type(self)._wrap_plain(P._constant(np.logical_or, self, other), self)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return type(self)._wrap_plain(P._constant(np.logical_xor, self, other), self)
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        return type(self)._wrap_plain(P._constant(np.logical_not, self), self)
 
     # -- comparisons give plain values, for Python control flow ---------------
 
@@ -262,6 +314,8 @@ class ArrayMethods(Box):
         """Number of entries (PyTorch)."""
         return int(np.prod(self.shape)) if self.shape else 1
 
+    nelement = numel
+
     def dim(self) -> int:
         """Number of axes (PyTorch)."""
         return len(self.shape)
@@ -295,13 +349,14 @@ class ArrayMethods(Box):
         """Product over `axis` / `dim`."""
         return P.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Largest entry (numpy), ``max(other)`` elementwise, ``max(dim=d)``: (values, indices)."""
-        return P.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def max(self, *args, axis=None, keepdims=False, dim=None, keepdim=None):
+        """Largest entry: ``max()``, ``max(axis=1)`` (values), ``max(1)`` or ``max(dim=1)``
+        (PyTorch's values and indices), ``max(other)`` elementwise; see adlab.max."""
+        return P.max(self, *args, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def min(self, *args, axis=None, keepdims=False, dim=None, keepdim=None):
         """Smallest entry; see `max`."""
-        return P.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        return P.min(self, *args, axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
 
     def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return P.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
@@ -341,17 +396,77 @@ class ArrayMethods(Box):
     def cumsum(self, axis=None, *, dim=None):
         return P.cumsum(self, axis, dim=dim)
 
-    def norm(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Euclidean norm over `axis` (all entries by default)."""
-        return P.norm(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def norm(self, p=None, dim=None, keepdim=False, *, ord=None, axis=None, keepdims=None):
+        """The norm of order p (Euclidean by default) over `dim` (all entries by default),
+        as PyTorch's Tensor.norm; see adlab.norm."""
+        return P.norm(self, ord, axis, False, p=p, dim=dim,
+                      keepdim=keepdim if keepdims is None else keepdims)
 
-    def all(self, axis=None):
+    def all(self, axis=None, *, dim=None):
         """Whether every entry is nonzero (no derivative)."""
-        return type(self)._wrap_plain(np.all(raw(self), axis=axis), self)
+        return type(self)._wrap_plain(np.all(raw(self), axis=axis if dim is None else dim), self)
 
-    def any(self, axis=None):
+    def any(self, axis=None, *, dim=None):
         """Whether some entry is nonzero (no derivative)."""
-        return type(self)._wrap_plain(np.any(raw(self), axis=axis), self)
+        return type(self)._wrap_plain(np.any(raw(self), axis=axis if dim is None else dim), self)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def isnan(self):
+        from .composites import isnan
+
+        return isnan(self)
+
+    def isinf(self):
+        from .composites import isinf
+
+        return isinf(self)
+
+    def isfinite(self):
+        from .composites import isfinite
+
+        return isfinite(self)
+
+    def nonzero(self, *, as_tuple=False):
+        from .composites import nonzero
+
+        return nonzero(self, as_tuple=as_tuple)
+
+    def masked_fill(self, mask, value):
+        """value where mask holds, self elsewhere (PyTorch)."""
+        return P.where(mask, value, self)
+
+    def logical_and(self, other):
+        return self & other
+
+    def logical_or(self, other):
+        return self | other
+
+    def logical_not(self):
+        return ~self
+
+    @property
+    def at(self):
+        """JAX's functional update: ``x.at[i].set(v)``, ``x.at[i].add(v)``, ``x.at[i].get()``."""
+        from .composites import _At
+
+        return _At(self)
 
     # -- shapes -------------------------------------------------------------------
 
@@ -365,19 +480,11 @@ class ArrayMethods(Box):
 
     def transpose(self, *axes):
         """Axes reversed (no argument), permuted (numpy: all axes), or two exchanged (PyTorch)."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            return P.transpose(self)
-        if len(axes) == 2:
-            return P.swapaxes(self, *axes)
-        return P.transpose(self, axes)
+        return P.transpose(self, *axes)
 
     def permute(self, *dims):
         """PyTorch's permutation of the axes."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        return P.transpose(self, dims)
+        return P.permute(self, *dims)
 
     def swapaxes(self, axis1, axis2):
         return P.swapaxes(self, axis1, axis2)
@@ -431,6 +538,64 @@ class ArrayMethods(Box):
     def roll(self, shifts, axis=None, *, dims=None):
         return P.roll(self, shifts, axis, dims=dims)
 
+    def flip(self, *dims):
+        from .composites import flip
+
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return flip(self, dims if dims else None)
+
+    def split(self, split_size_or_sections, dim=0):
+        from .composites import split
+
+        return split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        from .composites import chunk
+
+        return chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        from .composites import unbind
+
+        return unbind(self, dim)
+
+    def tril(self, diagonal=0):
+        from .composites import tril
+
+        return tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        from .composites import triu
+
+        return triu(self, diagonal)
+
+    def gather(self, dim, index):
+        from .composites import gather
+
+        return gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        from .composites import index_select
+
+        return index_select(self, dim, index)
+
+    def sort(self, dim=-1, descending=False):
+        """PyTorch's sort: (values, indices) along `dim`."""
+        from .composites import sort
+
+        return sort(self, dim=dim, descending=descending)
+
+    def argsort(self, dim=-1, descending=False):
+        from .composites import argsort
+
+        return argsort(self, dim=dim, descending=descending)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        from .composites import topk
+
+        return topk(self, k, dim, largest, sorted)
+
     def trace(self, offset=0):
         """The sum of the diagonal."""
         return P.trace(self, offset=offset)
@@ -456,6 +621,36 @@ class ArrayMethods(Box):
 
     def mm(self, other):
         return P.mm(self, other)
+
+    def bmm(self, other):
+        from .composites import bmm
+
+        return bmm(self, other)
+
+    def mv(self, other):
+        from .composites import mv
+
+        return mv(self, other)
+
+    def add(self, other, alpha=1):
+        """self + alpha * other (PyTorch's add; a new tensor)."""
+        return P.add(self, other if alpha == 1 else P.mul(alpha, other))
+
+    def sub(self, other, alpha=1):
+        """self - alpha * other (PyTorch's sub; a new tensor)."""
+        return P.sub(self, other if alpha == 1 else P.mul(alpha, other))
+
+    def mul(self, other):
+        return P.mul(self, other)
+
+    def div(self, other):
+        return P.div(self, other)
+
+    def reciprocal(self):
+        return P.div(1.0, self)
+
+    def rsqrt(self):
+        return P.div(1.0, P.sqrt(self))
 
     # -- elementwise -------------------------------------------------------------------
 
@@ -584,9 +779,14 @@ class ArrayMethods(Box):
 
     def to(self, *args, **kwargs):
         """PyTorch's to(): a dtype converts; a device ("cpu") keeps the values as they are."""
+        from .tensor import _check_device
+
         dtype = kwargs.get("dtype")
+        _check_device(kwargs.get("device"))
         for a in args:
-            if not isinstance(a, str):
+            if isinstance(a, str):
+                _check_device(a)
+            else:
                 dtype = a
         return self if dtype is None else P.astype(self, dtype)
 

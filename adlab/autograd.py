@@ -83,6 +83,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 )
             result.append(None)
         elif isinstance(g, Box):
+            dtype = np.result_type(raw(t._value), 0.0)
+            if np.result_type(raw(g)) != dtype:
+                from .primitives import astype
+
+                g = astype(g, dtype)  # the gradient in the input's dtype, as PyTorch
             result.append(g)
         else:
             dtype = np.result_type(raw(t._value))
@@ -91,4 +96,77 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-__all__ = ["grad"]
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """PyTorch's autograd.backward: ``t.backward(g)`` for each tensor and its gradient."""
+    tensors = _as_tuple(tensors, "tensors")
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray, float)):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    for k, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        keep = retain_graph if k == len(tensors) - 1 else True
+        t.backward(g, retain_graph=keep, create_graph=create_graph)
+
+
+def _eager(x):
+    """A plain value as an eager tensor, so that forward and backward can use its methods."""
+    return x if isinstance(x, Box) else Tensor(x)
+
+
+def _plain(x):
+    """An eager tensor without a graph back to its plain value."""
+    if type(x) is Tensor and x._level == 0 and x._prim is None and not x._rg:
+        return x._value
+    return x
+
+
+class _Context:
+    """The ``ctx`` of an autograd.Function: what forward saves for backward."""
+
+    def __init__(self, n_inputs):
+        self.saved_tensors = ()
+        self.needs_input_grad = (True,) * n_inputs
+
+    def save_for_backward(self, *values):
+        self.saved_tensors = values
+
+
+class Function:
+    """PyTorch's autograd.Function, on adlab's custom_vjp.
+
+    Subclass it with two static methods, ``forward(ctx, *inputs)`` (written
+    with adlab operations) and ``backward(ctx, *grad_outputs)`` (returning one
+    gradient per input, or None), and call ``MyFunction.apply(x, ...)``.
+    forward runs again when the backward pass needs ctx (adlab keeps no
+    saved state between the two), so it should not have side effects.
+    """
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("autograd.Function: define a static method forward(ctx, ...).")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("autograd.Function: define a static method backward(ctx, g).")
+
+    @classmethod
+    def apply(cls, *args):
+        from .custom import custom_vjp
+
+        def fun(*xs):
+            return _plain(cls.forward(_Context(len(xs)), *map(_eager, xs)))
+
+        def fwd(*xs):
+            ctx = _Context(len(xs))
+            return _plain(cls.forward(ctx, *map(_eager, xs))), ctx
+
+        def bwd(ctx, g):
+            grads = cls.backward(ctx, _eager(g))
+            grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+            return tuple(None if v is None else _plain(v) for v in grads)
+
+        fun.__name__ = cls.__name__
+        rule = custom_vjp(fun)
+        rule.defvjp(fwd, bwd)
+        return rule(*args)
+
+
+__all__ = ["grad", "backward", "Function"]

@@ -30,6 +30,14 @@ class BatchTracer(ArrayMethods):
 
     __slots__ = ("_level", "value")
     _batched = True
+    _kind = "a batched value inside adlab.vmap"
+
+    def _leaving(self, what):
+        return errors.AdlabTypeError(
+            f"vmap: {what} of a batched value: it holds one value per example, and the "
+            f"function is run once for the whole batch. Keep it an adlab value (adlab.sin, "
+            f"adlab.where, ...) and return it; vmap stacks the results."
+        )
 
     def __init__(self, level, value):
         self._level = level
@@ -56,7 +64,8 @@ class BatchTracer(ArrayMethods):
     def __array__(self, dtype=None, copy=None):
         raise errors.AdlabTypeError(
             "vmap: a batched value cannot become a numpy array inside the mapped function; "
-            "use adlab operations on it."
+            "use adlab operations on it. (A numpy array indexed with it, a[i], does this: "
+            "make the array an adlab tensor first, adlab.tensor(a)[i].)"
         )
 
     def __repr__(self):
@@ -201,13 +210,14 @@ def vmap(f, in_axes=0, out_axes=0):
         if isinstance(out_spec, list):
             out_spec = tuple(out_spec)
         out_ax = _axes_of_leaves(out_spec, out, "out_axes")
-        return tree_unflatten(out_def, [_move_out(o, a, level, size)
+        given = {id(x) for x in leaves + kw_leaves}
+        return tree_unflatten(out_def, [_move_out(o, a, level, size, given)
                                         for o, a in zip(out_leaves, out_ax)])
 
     return batched_f
 
 
-def _move_out(o, axis, level, size):
+def _move_out(o, axis, level, size, given):
     from .primitives import broadcast_to, moveaxis
 
     if type(o) is BatchTracer and o._level == level:
@@ -217,8 +227,9 @@ def _move_out(o, axis, level, size):
                 "give the axis to stack it along."
             )
         v = o.value
-        n = len(shape_of(v))
-        return moveaxis(v, 0, axis % n) if axis % n else v
+        if id(v) in given:
+            v = np.array(v)  # f returned its argument: an array of its own, not the caller's
+        return _to_axis(v, axis)
     if o is None or isinstance(o, str):
         raise errors.AdlabTypeError(
             f"vmap: the function returned {errors._describe(o)}; return numbers or arrays "
@@ -226,11 +237,23 @@ def _move_out(o, axis, level, size):
     if axis is None:
         return o
     if isinstance(o, (list, float, int)):
-        o = np.asarray(o, dtype=float)
+        o = np.asarray(o)
     v = broadcast_to(o, (size,) + shape_of(o))  # the same for every example
     if isinstance(v, np.ndarray):
         v = np.array(v)  # a writable array of its own, not a broadcast view
+    return _to_axis(v, axis)
+
+
+def _to_axis(v, axis):
+    """A batched output with its batch axis (now the first) moved to `axis`."""
+    from .primitives import moveaxis
+
     n = len(shape_of(v))
+    if not -n <= axis < n:
+        raise errors.AdlabValueError(
+            f"vmap: out_axes asks for axis {axis} of an output of {n - 1} axis(es) per example "
+            f"(shape {shape_of(v)[1:]}); give an axis from {-n} to {n - 1}."
+        )
     return moveaxis(v, 0, axis % n) if axis % n else v
 
 

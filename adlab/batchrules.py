@@ -168,7 +168,7 @@ def dot(prim, args, batched):
 
 def outer(prim, args, batched):
     P = _P()
-    (a, b), (ba, bb) = args, batched
+    (a, b), (_, bb) = args, batched
     col = P.reshape(a, shape_of(a) + (1,))  # (B, n, 1) or (n, 1)
     row = P.reshape(b, shape_of(b)[:-1] + (1,) + shape_of(b)[-1:]) if bb else b  # (B, 1, m)
     return P.mul(col, row)
@@ -229,3 +229,24 @@ def rolling(prim, args, batched, shift, axis):
 
 def tracing(prim, args, batched, offset, axis1, axis2):
     return apply(prim, args, {"offset": offset, "axis1": axis1 + 1, "axis2": axis2 + 1})
+
+
+def taking(prim, args, batched, axis):
+    """take_at(x, i): x mapped, i shared: one axis further; i mapped, x shared: take with
+    the whole batch of indices, then the batch axis to the front; both: a loop."""
+    P = _P()
+    (x, i), (bx, bi) = args, batched
+    if bx and not bi:
+        return apply(prim, (x, i), {"axis": axis + 1})
+    if bi and not bx:
+        out = apply(prim, (x, i), {"axis": axis})  # x.shape[:axis] + (B,) + ... : batch at axis
+        return P.moveaxis(out, axis, 0) if axis else out
+    return NotImplemented
+
+
+def putting(prim, args, batched, axis, n):
+    """put_add(g, i): g mapped, i shared: one axis further; otherwise a loop."""
+    (g, i), (bg, bi) = args, batched
+    if bg and not bi:
+        return apply(prim, (g, i), {"axis": axis + 1, "n": n})
+    return NotImplemented

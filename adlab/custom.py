@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from . import errors
-from ._dispatch import Box, Primitive, Variadic, apply
+from ._dispatch import Box, Primitive, Variadic, apply, raw, shape_of
 from .pytrees import tree_flatten, tree_flatten_up_to, tree_unflatten
 
 
@@ -42,6 +44,21 @@ def _check_out(name, out):
             f"rule returns one number or array."
         )
     return out
+
+
+def _check_linear(name, pull, ans):
+    """Forward mode transposes bwd, which is right only if bwd is linear in its cotangent
+    (as a true VJP is): test bwd(2u) = 2 bwd(u) at u = 1, and refuse otherwise."""
+    one = np.ones(np.shape(raw(ans)))
+    a, b = raw(pull(one)), raw(pull(2.0 * one))
+    if not np.allclose(np.asarray(b, float), 2.0 * np.asarray(a, float), rtol=1e-7, atol=1e-12,
+                       equal_nan=True):
+        raise errors.AdlabTypeError(
+            f"{name}: forward mode (jvp, jacfwd, hessian) of a custom_vjp function transposes its "
+            f"bwd, but this bwd is not linear in the cotangent (bwd(2g) is not 2 bwd(g)), so no "
+            f"forward-mode derivative follows from it (JAX refuses too). Use reverse mode, or "
+            f"give the function a custom_jvp rule."
+        )
 
 
 def _zeros(x):
@@ -102,13 +119,47 @@ class _Custom:
             return _check_out(name, self.fun(*args))
 
         def impl(*leaves):
-            return _check_out(name, self.fun(*call.args(leaves)))
+            out = _check_out(name, self.fun(*call.args(leaves)))
+            if isinstance(out, Box):  # run on plain arguments, it still met a box
+                raise _ClosesOver(name)
+            return out
 
         jvp_rule, vjp_rule = self._rules(call, name)
         label = getattr(self, "label", name)
         prim = Primitive(label, label, f"{name}({{*}})", f"\\operatorname{{{name}}}({{*}})",
-                         impl, Variadic(jvp_rule), Variadic(vjp_rule))
-        return apply(prim, tuple(call.leaves))
+                         impl, Variadic(_checked(jvp_rule, name, "JVP")),
+                         Variadic(_checked(vjp_rule, name, "VJP")))
+        try:
+            return apply(prim, tuple(call.leaves))
+        except _ClosesOver:
+            return self._closure(args, name)
+
+    def _closure(self, args, name):
+        """What to do when the function closes over a value being differentiated."""
+        raise errors.AdlabTypeError(
+            f"{name}: the function uses a value that a transform is differentiating without "
+            f"taking it as an argument (a closure); a custom rule cannot see its derivative. "
+            f"Pass that value as an argument of {name}."
+        )
+
+
+class _ClosesOver(errors.AdlabTypeError):
+    """The function of a custom rule returned a box although its arguments were plain."""
+
+
+def _checked(rule, name, what):
+    """A rule whose result must have the shape of the argument (VJP) or the output (JVP)."""
+    def checked(i, g, ans, *leaves):
+        out = rule(i, g, ans, *leaves)
+        want = shape_of(leaves[i]) if what == "VJP" else shape_of(ans)
+        if shape_of(out) != want:
+            raise errors.AdlabValueError(
+                f"{name}: the {what} rule gave shape {shape_of(out)} for "
+                f"{'argument ' + str(i) if what == 'VJP' else 'the output'}, which has shape "
+                f"{want}; return one of that shape."
+            )
+        return out
+    return checked
 
 
 class custom_jvp(_Custom):
@@ -248,6 +299,7 @@ class custom_vjp(_Custom):
         def jvp_rule(i, t, ans, *leaves):
             from .transforms import vjp
 
+            _check_linear(name, lambda u: vjp_rule(i, u, ans, *leaves), ans)
             # bwd is linear in its cotangent u: transposing it pushes t forward
             return vjp(lambda u: vjp_rule(i, u, ans, *leaves), _zeros(ans))[1](t)[0]
 
@@ -261,6 +313,11 @@ class _Checkpointed(_Custom):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.label = f"checkpoint({getattr(fun, '__name__', 'f')})"
+
+    def _closure(self, args, name):
+        # a function closing over a value being differentiated (the weights of a layer):
+        # differentiated directly, storing its intermediate values after all
+        return self.fun(*args)
 
     def _rules(self, call, name):
         def flat(*leaves):

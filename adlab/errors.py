@@ -14,16 +14,6 @@ BACKWARD_TWICE = (
 _NUMERIC_KINDS = "biuf"
 
 
-def changed_in_place(name: str) -> str:
-    """The message of a backward pass that reaches a node changed in place after it was computed."""
-    return (
-        f"backward: a tensor of the graph (made by '{name}') was changed in place after it was "
-        f"computed (through .data, .detach() or an in-place operation such as +=), so the "
-        f"derivatives recorded for it no longer hold. Recompute the output after the change, "
-        f"or change a copy (x.detach().clone())."
-    )
-
-
 def _describe(x) -> str:
     from ._dispatch import Box, raw
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._dispatch import raw
-from .pytrees import tree_flatten
+from .pytrees import tree_flatten, tree_unflatten
 
 
 def _float64(x):
@@ -72,8 +72,6 @@ def _check_rev(f, args, eps, atol, rtol, rng, order):
     cts = tree_flatten(out)[0]
     cts = [_random_like(o, rng) for o in cts]
     leaves, treedef = tree_flatten(out)
-    from .pytrees import tree_unflatten
-
     ct_tree = tree_unflatten(treedef, cts)
     pulled = vjp_fn(ct_tree)
     tangents = [_random_like(a, rng) for a in args]
@@ -105,13 +103,20 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rto
     unknown = set(modes) - {"fwd", "rev"}
     if unknown:
         raise ValueError(f"check_grads: modes are 'fwd' and 'rev', got {sorted(unknown)}.")
-    args = tuple(args)
-    single = any(np.result_type(raw(a)) == np.float32 for a in args)
-    eps = eps if eps is not None else (1e-3 if single else 1e-6)
-    atol = atol if atol is not None else (2e-2 if single else 1e-5)
-    rtol = rtol if rtol is not None else (2e-2 if single else 1e-5)
+    leaves, treedef = tree_flatten(tuple(args))  # pytree arguments: checked leaf by leaf
+
+    def flat(*xs):
+        return f(*tree_unflatten(treedef, list(xs)))
+
+    # the central differences run in float64; the tolerances follow the inputs' precision
+    bits = min((np.finfo(np.result_type(raw(a))).bits for a in leaves
+                if np.result_type(raw(a)).kind == "f"), default=64)
+    eps = eps if eps is not None else {16: 1e-2, 32: 1e-3}.get(bits, 1e-6)
+    tol = {16: 5e-2, 32: 2e-2}.get(bits, 1e-5)
+    atol = atol if atol is not None else tol
+    rtol = rtol if rtol is not None else tol
     rng = np.random.default_rng(seed)
-    _check(f, args, order, modes, eps, atol, rtol, rng, 1)
+    _check(flat, tuple(leaves), order, modes, eps, atol, rtol, rng, 1)
 
 
 def _check(f, args, order, modes, eps, atol, rtol, rng, level):

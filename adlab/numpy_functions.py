@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import composites as C
 from . import errors
 from . import primitives as P
 from ._dispatch import shape_of
@@ -75,13 +76,13 @@ def _stack(arrays, axis=0, out=None, dtype=None, casting=None):
 
 
 def _hstack(tup, dtype=None, casting=None):
-    arrays = [P.reshape(a, (1,)) if not shape_of(a) else a for a in tup]
-    return P.concatenate(arrays, 0 if len(shape_of(arrays[0])) == 1 else 1)
+    _no_options("hstack", dtype=dtype)
+    return C.hstack(tup)
 
 
 def _vstack(tup, dtype=None, casting=None):
-    arrays = [P.reshape(a, (1, -1)) if len(shape_of(a)) < 2 else a for a in tup]
-    return P.concatenate(arrays, 0)
+    _no_options("vstack", dtype=dtype)
+    return C.vstack(tup)
 
 
 def _where(condition, *xy):
@@ -104,10 +105,12 @@ def _einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="saf
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and len(shape_of(x)) > 1):
+    matrix = len(shape_of(x)) == 2 and (axis is None or (isinstance(axis, tuple) and len(axis) == 2))
+    if ord not in (None, "fro") and matrix:
         raise errors.AdlabValueError(
-            f"numpy.linalg.norm: adlab has the Euclidean (Frobenius) norm only, not ord={ord!r}.")
-    return P.norm(x, axis, keepdims)
+            f"numpy.linalg.norm: adlab computes vector norms; numpy's matrix norm ord={ord!r} is "
+            f"not one of them. Use ord=None (Frobenius) or adlab.norm(x.ravel(), ord).")
+    return P.norm(x, ord, axis, keepdims)
 
 
 def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
@@ -126,6 +129,19 @@ def _ndim(a):
 def _size(a, axis=None):
     s = shape_of(a)
     return s[axis] if axis is not None else int(np.prod(s)) if s else 1
+
+
+def _np_split(ary, indices_or_sections, axis=0):
+    """numpy's split: into n equal sections, or at the given indices."""
+    n = shape_of(ary)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if n % k:
+            raise errors.AdlabValueError(
+                f"numpy.split: {n} entries do not split into {k} equal sections; use array_split.")
+        return list(C.split(ary, n // k, axis))
+    cuts = [0] + [int(i) for i in indices_or_sections] + [n]
+    return list(C.split(ary, [b - a for a, b in zip(cuts[:-1], cuts[1:])], axis))
 
 
 FUNCTIONS = {
@@ -168,6 +184,15 @@ FUNCTIONS = {
     np.round: lambda a, decimals=0, out=None: P.round_(a, decimals),
     np.around: lambda a, decimals=0, out=None: P.round_(a, decimals),
     np.linalg.norm: _norm,
+    np.flip: lambda m, axis=None: C.flip(m, axis),
+    np.tril: lambda m, k=0: C.tril(m, k),
+    np.triu: lambda m, k=0: C.triu(m, k),
+    np.take: lambda a, indices, axis=None, out=None, mode="raise": C.take(a, indices, axis),
+    np.take_along_axis: lambda arr, indices, axis: C.take_along_axis(arr, indices, axis),
+    np.split: lambda ary, indices_or_sections, axis=0: _np_split(ary, indices_or_sections, axis),
+    np.array_split: lambda ary, indices_or_sections, axis=0: C.array_split(ary, indices_or_sections,
+                                                                            axis),
+    np.sort: lambda a, axis=-1, kind=None, order=None: C.sort(a, axis),
     np.shape: _shape,
     np.ndim: _ndim,
     np.size: _size,

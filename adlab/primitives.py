@@ -31,6 +31,7 @@ import string
 
 import numpy as np
 
+from . import _dispatch as D
 from . import batchrules as B
 from ._dispatch import EMPTY, Box, Primitive, Variadic, apply, raw, shape_of, strip
 from .errors import AdlabTypeError, AdlabValueError
@@ -93,10 +94,15 @@ def _const(fn, *xs):
     Booleans come back as 1.0 / 0.0 in the inputs' floating dtype. Under
     `adlab.vmap` the result stays batched (fn must then work elementwise).
     """
+    return _constant(lambda *v: _float_like(fn(*v), v), *xs)
+
+
+def _constant(fn, *xs):
+    """fn of the values of xs, as they come (booleans stay booleans): no derivative flows."""
     xs = [strip(x) for x in xs]
     if any(isinstance(x, Box) for x in xs):  # batch boxes of vmap remain
-        return apply(CONSTANT, xs, {"fn": lambda *v: _float_like(fn(*v), v)})
-    return _float_like(fn(*xs), xs)
+        return apply(CONSTANT, xs, {"fn": fn})
+    return fn(*xs)
 
 
 def _is_zero(x):
@@ -1024,6 +1030,35 @@ INDEX_ADD = defprim(
     jvp=(lambda t, ans, g, index, shape: index_add(t, index, shape),),
     vjp=(lambda c, ans, g, index, shape: getitem(c, index),), batch=B.scattering)
 
+def _take_impl(x, i, axis):
+    return np.take(np.asarray(x), np.asarray(i), axis=axis)
+
+
+def _put_add_impl(g, i, axis, n):
+    g = np.asarray(g)
+    i = np.asarray(i)
+    shape = g.shape[:axis] + (n,) + g.shape[axis + i.ndim:]
+    out = np.zeros(shape, dtype=np.result_type(g, 0.0))
+    np.add.at(out, (slice(None),) * axis + (i,), g)
+    return out
+
+
+# d take(x, i) = take(dx, i): the entries of x at integer indices i (an argument, which
+# vmap may batch) along one axis; x_bar: g added back at those indices
+TAKE = defprim(
+    "take", "take", "{0}[{1}]", "{0}_{{{1}}}", _take_impl,
+    jvp=(lambda t, ans, x, i, axis: take_at(t, i, axis), _no_derivative),
+    vjp=(lambda g, ans, x, i, axis: put_add(g, i, axis, shape_of(x)[axis]), _no_derivative),
+    batch=B.taking, nondiff=(1,))
+
+# d put_add(g, i) = put_add(dg, i): zeros with g added at integer indices i along one axis
+PUT_ADD = defprim(
+    "put_add", "scatter", "scatter({0}, {1})", "\\operatorname{{scatter}}({0}, {1})",
+    _put_add_impl,
+    jvp=(lambda t, ans, g, i, axis, n: put_add(t, i, axis, n), _no_derivative),
+    vjp=(lambda c, ans, g, i, axis, n: take_at(c, i, axis), _no_derivative),
+    batch=B.putting, nondiff=(1,))
+
 # d broadcast(x) = broadcast(dx)
 BROADCAST = defprim(
     "broadcast_to", "bcast", "broadcast({0})", "\\operatorname{{broadcast}} {0}",
@@ -1089,14 +1124,14 @@ DIAG = defprim(
 # -- public functions: each dispatches to its primitive ----------------------
 
 
-def add(x, y):
-    """x + y, broadcasting as numpy does."""
-    return apply(ADD, (x, y))
+def add(x, y, *, alpha=1):
+    """x + y (x + alpha * y with PyTorch's alpha), broadcasting as numpy does."""
+    return apply(ADD, (x, y if alpha == 1 else mul(alpha, y)))
 
 
-def sub(x, y):
-    """x - y."""
-    return apply(SUB, (x, y))
+def sub(x, y, *, alpha=1):
+    """x - y (x - alpha * y with PyTorch's alpha)."""
+    return apply(SUB, (x, y if alpha == 1 else mul(alpha, y)))
 
 
 def neg(x):
@@ -1273,8 +1308,11 @@ def _condition(c):
     return c
 
 
-def clip(x, a_min=None, a_max=None):
-    """x limited to [a_min, a_max] (None: no bound). The derivative goes to x on the bounds, as PyTorch."""
+def clip(x, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """x limited to [a_min, a_max] (None: no bound; PyTorch's min= and max= too). The
+    derivative goes to x on the bounds, as PyTorch."""
+    a_min = min if min is not None else a_min
+    a_max = max if max is not None else a_max
     if a_min is None and a_max is None:
         raise AdlabValueError("clip: give a_min, a_max or both (None means no bound on that side).")
     lo = -np.inf if a_min is None else a_min
@@ -1312,7 +1350,7 @@ def astype(x, dtype):
         return x
     if _is_float_dtype(dtype) and current.kind in "fc":
         return apply(ASTYPE, (x,), {"dtype": dtype})
-    return _like_input(_const(lambda v: _astype_impl(v, dtype), x), x)
+    return _like_input(_constant(lambda v: _astype_impl(v, dtype), x), x)
 
 
 def _axis_param(axis, dim=None, where="reduction"):
@@ -1373,23 +1411,35 @@ def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return _reduce(MIN, x, axis, keepdims, dim, keepdim)
 
 
-def _extreme(reduce, elementwise, arg, x, axis, keepdims, dim, keepdim):
-    if axis is not None and not isinstance(axis, (int, np.integer, tuple, list)):
-        return elementwise(x, axis)  # max(x, y): PyTorch's two-tensor form
+def _extreme(reduce, elementwise, arg, x, args, axis, keepdims, dim, keepdim):
+    if len(args) > 2:
+        raise AdlabTypeError(f"{arg.__name__[3:]}: takes x and at most a dim and keepdim.")
+    if args:
+        other = args[0]
+        if isinstance(other, (int, np.integer)) and not isinstance(other, bool):
+            keep = args[1] if len(args) > 1 else _keep(keepdims, keepdim)
+            return _values_and_indices(x, arg, other, bool(keep))  # PyTorch's max(x, 1)
+        return elementwise(x, other)  # PyTorch's max(x, y)
     if dim is not None:  # PyTorch's max(x, dim=d): (values, indices), derivative to the index
         return _values_and_indices(x, arg, dim, _keep(keepdims, keepdim))
     return reduce(x, axis, keepdims, keepdim=keepdim)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """numpy's max over `axis` (ties share the derivative); ``max(x, y)`` is `maximum`;
-    ``max(x, dim=d)`` is PyTorch's: (values, indices), the derivative going to the index."""
-    return _extreme(amax, maximum, argmax, x, axis, keepdims, dim, keepdim)
+def max(x, *args, axis=None, keepdims=False, dim=None, keepdim=None):  # noqa: A001
+    """The largest entry, in the form of the library the call looks like.
+
+    ``max(x)`` and ``max(x, axis=1)`` are numpy's and JAX's: the values (tied
+    entries share the derivative equally). ``max(x, 1)`` and ``max(x, dim=1)``
+    are PyTorch's: a pair (values, indices), the derivative going to the first
+    index of a tie. ``max(x, y)`` with an array or tensor y is the elementwise
+    `maximum`. (numpy's own ``np.max(x, 1)`` on a tensor gives the values.)
+    """
+    return _extreme(amax, maximum, argmax, x, args, axis, keepdims, dim, keepdim)
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """numpy's min over `axis`; ``min(x, y)`` is `minimum`; ``min(x, dim=d)`` gives (values, indices)."""
-    return _extreme(amin, minimum, argmin, x, axis, keepdims, dim, keepdim)
+def min(x, *args, axis=None, keepdims=False, dim=None, keepdim=None):  # noqa: A001
+    """The smallest entry; the forms of `max`."""
+    return _extreme(amin, minimum, argmin, x, args, axis, keepdims, dim, keepdim)
 
 
 class ValuesIndices(tuple):
@@ -1493,12 +1543,30 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return _reduce(LOGSUMEXP, x, axis, keepdims, dim, keepdim)
 
 
-def norm(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Euclidean (Frobenius) norm over `axis` (all entries by default).
+def norm(x, ord=None, axis=None, keepdims=False, *, p=None, dim=None, keepdim=None):
+    """The vector norm of order `ord` (PyTorch: `p`) over `axis` (all entries by default).
 
-    At x = 0 the derivative is taken as 0, a subgradient, as PyTorch does (JAX gives nan).
+    ord None, 2 or "fro": the Euclidean (Frobenius) norm, whose derivative at
+    x = 0 is taken as 0, a subgradient, as PyTorch does (JAX gives nan);
+    1: the sum of |x|; inf and -inf: the largest and smallest |x|; another
+    number q: (sum |x|^q)^(1/q). Entries are treated as one vector, as
+    ``torch.norm(x, p)`` does (numpy's matrix norms are not computed).
     """
-    return _reduce(NORM, x, axis, keepdims, dim, keepdim)
+    order = p if p is not None else ord
+    if order is None or order == "fro" or (not isinstance(order, str) and order == 2):
+        return _reduce(NORM, x, axis, keepdims, dim, keepdim)
+    if isinstance(order, str):
+        raise AdlabValueError(f"norm: unknown order {order!r}; give a number, inf or 'fro'.")
+    if order == 1:
+        return sum_(abs(x), axis, keepdims, dim=dim, keepdim=keepdim)
+    if order == np.inf:
+        return amax(abs(x), axis, keepdims, dim=dim, keepdim=keepdim)
+    if order == -np.inf:
+        return amin(abs(x), axis, keepdims, dim=dim, keepdim=keepdim)
+    if order == 0:
+        return sum_(_const(lambda v: v != 0, x), axis, keepdims, dim=dim, keepdim=keepdim)
+    return power(sum_(power(abs(x), float(order)), axis, keepdims, dim=dim, keepdim=keepdim),
+                 1.0 / order)
 
 
 def _one_axis(x, axis, dim, where, default=None):
@@ -1614,6 +1682,8 @@ def einsum(subscripts, *operands):
         raise AdlabTypeError(
             f"einsum: the first argument must be the subscripts string, e.g. "
             f"einsum('ij,jk->ik', a, b); got {type(subscripts).__name__}.")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])  # PyTorch's einsum('ij->j', [x])
     spec = _einsum_subscripts(subscripts, [shape_of(x) for x in operands])
     return apply(EINSUM, operands, {"subscripts": spec})
 
@@ -1630,7 +1700,7 @@ def reshape(x, *shape):
             raise AdlabValueError(f"reshape: cannot turn shape {shape_of(x)} into {shape}: {exc}.") from exc
     if shape == shape_of(x):
         return x
-    return apply(RESHAPE, (x,), {"shape": shape})
+    return D.mark_view(apply(RESHAPE, (x,), {"shape": shape}), x, "reshape", None)
 
 
 def _check_size(name, x, shape):
@@ -1662,7 +1732,7 @@ def squeeze(x, axis=None, *, dim=None):
     new = tuple(d for i, d in enumerate(shape) if i not in drop)
     if new == shape:
         return x
-    return apply(SQUEEZE, (x,), {"shape": new})
+    return D.mark_view(apply(SQUEEZE, (x,), {"shape": new}), x, "reshape", None)
 
 
 def expand_dims(x, axis):
@@ -1670,9 +1740,14 @@ def expand_dims(x, axis):
     axes = _axis_param(axis, None, "expand_dims")
     shape = list(shape_of(x))
     n = len(shape) + len(axes)
+    for a in axes:
+        if not -n <= a < n:
+            raise AdlabValueError(
+                f"expand_dims: axis {a} is out of range for a new axis of shape {tuple(shape)} "
+                f"(from {-n} to {n - 1}).")
     for a in sorted(b % n for b in axes):
         shape.insert(a, 1)
-    return apply(EXPAND_DIMS, (x,), {"shape": tuple(shape)})
+    return D.mark_view(apply(EXPAND_DIMS, (x,), {"shape": tuple(shape)}), x, "reshape", None)
 
 
 def unsqueeze(x, dim):
@@ -1690,7 +1765,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     new = shape[:s] + (_count(shape[s:e + 1]),) + shape[e + 1:]
     if new == shape:
         return x
-    return apply(FLATTEN, (x,), {"shape": new})
+    return D.mark_view(apply(FLATTEN, (x,), {"shape": new}), x, "reshape", None)
 
 
 def ravel(x):
@@ -1698,8 +1773,15 @@ def ravel(x):
     return flatten(x)
 
 
-def transpose(x, axes=None):
-    """x with its axes permuted (reversed when `axes` is None)."""
+def transpose(x, *axes):
+    """x with its axes reversed (no axes), permuted (numpy: ``transpose(x, (1, 0, 2))``),
+    or two of them exchanged (PyTorch: ``transpose(x, 0, 1)``)."""
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return swapaxes(x, *axes)
+    if len(axes) == 1:
+        axes = axes[0]
+    elif not axes:
+        axes = None
     if axes is not None:
         axes = tuple(operator.index(a) for a in axes)
         n = len(shape_of(x))
@@ -1708,16 +1790,23 @@ def transpose(x, axes=None):
                 f"transpose: axes {axes} are not a permutation of the {n} axes of shape "
                 f"{shape_of(x)}.")
         axes = tuple(a % n for a in axes)
-    return apply(TRANSPOSE, (x,), {"axes": axes})
+    return D.mark_view(apply(TRANSPOSE, (x,), {"axes": axes}), x, "transpose", axes)
 
 
 def swapaxes(x, axis1, axis2):
     """x with two axes exchanged (PyTorch's transpose(dim0, dim1))."""
     n = len(shape_of(x))
     perm = list(range(n))
-    a, b = operator.index(axis1) % n, operator.index(axis2) % n
+    a, b = operator.index(axis1) % builtins.max(n, 1), operator.index(axis2) % builtins.max(n, 1)
     perm[a], perm[b] = perm[b], perm[a]
-    return transpose(x, perm)
+    return transpose(x, tuple(perm))
+
+
+def permute(x, *dims):
+    """PyTorch's permutation of the axes: ``permute(x, (1, 0))`` or ``permute(x, 1, 0)``."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    return transpose(x, tuple(dims))
 
 
 def moveaxis(x, source, destination):
@@ -1730,18 +1819,59 @@ def moveaxis(x, source, destination):
 
 
 def _index_param(index):
+    """An index as plain values: boxes stripped (an index carries no derivative), lists as
+    arrays. An index batched by vmap stays a box (see `getitem`)."""
     if isinstance(index, tuple):
         return tuple(_index_param(i) for i in index)
     if isinstance(index, Box):
-        return raw(index)
+        index = strip(index)
+        return index if isinstance(index, Box) else raw(index)
     if isinstance(index, (list, range)):
         return np.asarray(index)
     return index
 
 
+def take_at(x, i, axis=0):
+    """The entries of x at integer indices i along `axis` (numpy's take), i possibly batched."""
+    return apply(TAKE, (x, i), {"axis": axis})
+
+
+def put_add(g, i, axis, n):
+    """Zeros with n entries along `axis`, g added at integer indices i (the VJP of take_at)."""
+    return apply(PUT_ADD, (g, i), {"axis": axis, "n": n})
+
+
+def _batched_index(x, index):
+    """x[index] where vmap batches an integer index: one index after full slices, taken with
+    the take primitive; any other such index is an error."""
+    parts = index if isinstance(index, tuple) else (index,)
+    boxed = [k for k, p in enumerate(parts) if isinstance(p, Box)]
+    rest = [p for k, p in enumerate(parts) if k not in boxed]
+    if len(boxed) != 1 or any(not (isinstance(p, slice) and p == slice(None)) for p in
+                              parts[:boxed[0]]) or any(p is not Ellipsis and
+                                                       not (isinstance(p, slice) and
+                                                            p == slice(None))
+                                                       for p in parts[boxed[0] + 1:]):
+        raise AdlabValueError(
+            f"getitem: vmap maps the index {parts}; adlab takes a mapped index alone or after "
+            f"full slices (x[i], x[:, i]). Index in two steps, or use adlab.take_along_axis."
+        )
+    axis = boxed[0]
+    i = parts[axis]
+    if np.result_type(raw(i)).kind not in "iu":
+        raise AdlabValueError(
+            f"getitem: a mapped index must hold integers, got dtype {np.result_type(raw(i))}.")
+    return take_at(x, i, axis)
+
+
 def getitem(x, index):
-    """x[index]; basic and integer-array indexing as in numpy."""
-    return apply(GETITEM, (x,), {"index": _index_param(index)})
+    """x[index]; basic and integer-array indexing as in numpy. With basic indices (ints,
+    slices) the result of an eager tensor is a view: changing it in place changes x."""
+    index = _index_param(index)
+    if any(isinstance(p, Box) for p in (index if isinstance(index, tuple) else (index,))):
+        return _batched_index(x, index)
+    out = apply(GETITEM, (x,), {"index": index})
+    return D.mark_view(out, x, "index", index) if _is_basic_index(index) else out
 
 
 def index_add(g, index, shape):
@@ -1910,7 +2040,8 @@ __all__ = [
     "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std",
     "logsumexp", "norm", "softmax", "log_softmax", "cumsum", "dot", "vdot", "inner", "outer",
     "matmul", "mm", "tensordot", "einsum", "reshape", "squeeze", "expand_dims", "unsqueeze",
-    "flatten", "ravel", "transpose", "swapaxes", "moveaxis", "getitem", "index_add",
+    "flatten", "ravel", "transpose", "swapaxes", "permute", "moveaxis", "getitem", "index_add",
+    "take_at", "put_add",
     "broadcast_to", "unbroadcast", "concatenate", "cat", "stack", "repeat", "repeat_interleave",
     "tile", "roll", "trace", "diag", "diagonal", "EMPTY",
 ]

@@ -23,6 +23,7 @@ import weakref
 
 import numpy as np
 
+from . import _dispatch as _dispatch_module
 from . import errors
 from ._dispatch import (EMPTY, Box, apply, evaluate, grad_mode, raw, register, set_mode, shape_of,
                         switches)
@@ -64,16 +65,39 @@ def _operator(prim, reflected=False):
 _PLAIN_TYPES = (float, int, np.ndarray)
 
 
-class _Changed:
-    """The arguments of a graph node whose value was changed in place: going back through it fails."""
+class GradFn(str):
+    """The name of the primitive that made a tensor, walkable as PyTorch's grad_fn."""
 
-    __slots__ = ("name",)
+    def __new__(cls, node):
+        obj = str.__new__(cls, node._prim.name)
+        obj._node = node
+        return obj
 
-    def __init__(self, name):
-        self.name = name
+    def name(self) -> str:
+        return str(self)
 
-    def __iter__(self):
-        raise RuntimeError(errors.changed_in_place(self.name))
+    @property
+    def next_functions(self) -> tuple:
+        """One (grad_fn, 0) pair per argument: the argument's grad_fn, "AccumulateGrad" for a
+        leaf that requires grad, None for a constant."""
+        out = []
+        for a in self._node._args or ():
+            if type(a) is Tensor and a._level == self._node._level and a._rg:
+                out.append((a.grad_fn if a._prim is not None else "AccumulateGrad", 0))
+            else:
+                out.append((None, 0))
+        return tuple(out)
+
+
+def _keep_history(t):
+    """A graph node about to take a value that no operation computed (an in-place change
+    through .data, .detach() or under no_grad): its operation moves to a new node that keeps
+    the value it computed, and t becomes the identity of that node. Derivatives then flow as
+    if the value had not changed, and the rules keep the values they were recorded with, as
+    PyTorch's .data semantics give."""
+    old = Tensor(t._value, t._prim, t._args, t._params, t._level, True, t._vals)
+    old._seq = t._seq - 0.5  # after its arguments, before t (creation order is the walk's order)
+    t._prim, t._args, t._vals, t._params = P.COPY, (old,), (old._value,), EMPTY
 
 
 class Tensor(ArrayMethods):
@@ -85,12 +109,12 @@ class Tensor(ArrayMethods):
     """
 
     __slots__ = ("_value", "_prim", "_args", "_vals", "_params", "_level", "_seq", "_ct",
-                 "requires_grad", "grad", "_aliases", "__weakref__")
+                 "_rg", "grad", "_aliases", "_base", "__weakref__")
 
     def __init__(self, value, prim=None, args=None, params=EMPTY, level=0,
                  requires_grad=False, vals=None):
-        if type(value) is list:  # Tensor([...]) from user code
-            value = errors.check_data(value, "Tensor")
+        if type(value) is list:  # Tensor([...]) from user code: floats, as PyTorch's
+            value = errors.check_data(value, "Tensor", np.float64)
         self._value = value
         self._prim = prim
         self._args = args  # the arguments as given (nodes and constants)
@@ -98,7 +122,7 @@ class Tensor(ArrayMethods):
         self._params = params
         self._level = level
         self._seq = next(_sequence)  # creation order: a topological order of any graph
-        self.requires_grad = requires_grad
+        self._rg = requires_grad  # requires_grad, read on every operation
         self.grad = None
         self._ct = None  # the cotangent gathered so far, only during a backward pass
 
@@ -125,8 +149,9 @@ class Tensor(ArrayMethods):
 
     @property
     def grad_fn(self):
-        """Name of the primitive that made this tensor (None for leaves)."""
-        return None if self._prim is None else self._prim.name
+        """The operation that made this tensor (None for leaves): its name, as a string, with
+        PyTorch's ``next_functions`` (the operations of its arguments, for drawing the graph)."""
+        return None if self._prim is None else GradFn(self)
 
     @property
     def data(self):
@@ -147,7 +172,7 @@ class Tensor(ArrayMethods):
         return "a tensor that requires grad"
 
     def _carries_derivative(self) -> bool:
-        return self._level != 0 or self.requires_grad
+        return self._level != 0 or self._rg
 
     @classmethod
     def _wrap_plain(cls, value, like):
@@ -155,16 +180,26 @@ class Tensor(ArrayMethods):
             return Tensor(value)  # comparisons of eager tensors are tensors, as in PyTorch
         return value
 
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
     def requires_grad_(self, requires_grad: bool = True):
         """Set `requires_grad` on a leaf in place; returns self."""
-        if self._prim is not None:
+        if self._prim is not None and bool(requires_grad) != self._rg:
             raise RuntimeError(
-                "requires_grad_: only leaf tensors (made with adlab.tensor) can change "
-                "requires_grad; this one was made by " f"'{self._prim.name}'. Use .detach() first."
+                "requires_grad: only leaf tensors (made with adlab.tensor) can change "
+                "requires_grad; this one was made by " f"'{self._prim.name}'. For a copy "
+                "without a graph use y.detach()."
             )
         if requires_grad:
-            errors.check_float(self._value, "requires_grad_")
-        self.requires_grad = bool(requires_grad)
+            errors.check_float(self._value, "requires_grad")
+        self._rg = bool(requires_grad)
         return self
 
     def retain_grad(self):
@@ -195,7 +230,7 @@ class Tensor(ArrayMethods):
                 "backward: call it on tensors made with adlab.tensor; inside adlab.grad "
                 "or adlab.vjp, return the value and let the transform differentiate it."
             )
-        if not self.requires_grad:
+        if not self._rg:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no graph: none of "
                 "the tensors it was computed from has requires_grad=True. Create the "
@@ -224,11 +259,16 @@ class Tensor(ArrayMethods):
     # -- in place --------------------------------------------------------------
 
     def _set_value(self, value, name):
-        """Give this tensor and those sharing its values (data, detach) a new value."""
+        """Give this tensor and those sharing its values (data, detach) a new value, and
+        write it into the tensor it is a view of (basic indexing, reshape, transpose)."""
         for t in _group(self):
-            if t._prim is not None and t._args is not None and t.requires_grad:
-                t._args = _Changed(t._prim.name)  # a backward pass through it would be wrong
+            if t._prim is not None and t._args is not None and t._rg:
+                _keep_history(t)
             t._value = value
+            base = getattr(t, "_base", None)
+            if base is not None:
+                owner, kind, param = base
+                owner._set_value(_write_back(owner._value, value, kind, param), name)
 
     def _in_place_value(self, result, name):
         """The result of an in-place operation in this tensor's shape and dtype."""
@@ -248,7 +288,7 @@ class Tensor(ArrayMethods):
         return np.asarray(new, dtype=np.result_type(old)).reshape(np.shape(old))[()]
 
     def _check_in_place(self, name):
-        if self._level != 0 or (self.requires_grad and grad_mode.enabled):
+        if self._level != 0 or (self._rg and grad_mode.enabled):
             what = ("a tensor inside a transform" if self._level else
                     "a leaf tensor that requires grad" if self._prim is None else
                     "a tensor that is part of a graph")
@@ -271,7 +311,7 @@ class Tensor(ArrayMethods):
 
     def _augmented(self, fn, other, name):
         """x += y: in place where PyTorch works in place, else a new node the name rebinds to."""
-        if self._level != 0 or (self.requires_grad and grad_mode.enabled and self._prim is not None):
+        if self._level != 0 or (self._rg and grad_mode.enabled and self._prim is not None):
             return fn(self, other)  # loss += term: part of the graph
         self._check_in_place(name)
         result = fn(self, other)
@@ -384,7 +424,7 @@ class Tensor(ArrayMethods):
         """The values as a numpy array (detach first if it requires grad)."""
         if self._level != 0:
             raise self._leaving(".numpy()")
-        if self.requires_grad:
+        if self._rg:
             raise RuntimeError(
                 "numpy: this tensor requires grad, so its values are part of a graph. "
                 "Use tensor.detach().numpy() to take the values alone."
@@ -400,7 +440,7 @@ class Tensor(ArrayMethods):
     def __array__(self, dtype=None, copy=None):
         if self._level != 0:
             raise self._leaving("Converting to a numpy array (np.array, np.asarray)")
-        if self.requires_grad:
+        if self._rg:
             raise TypeError(
                 "this tensor requires grad: converting it to a numpy array would drop its "
                 "derivatives. Use adlab operations, or tensor.detach().numpy() for the values."
@@ -423,14 +463,39 @@ class Tensor(ArrayMethods):
         return int(self.item())
 
     def __repr__(self):
-        body = np.array2string(np.asarray(raw(self)), separator=", ", prefix="tensor(")
+        body = np.array2string(np.asarray(raw(self)), separator=", ", prefix="tensor(",
+                               precision=4)  # as PyTorch prints
         if self._level != 0:
             return f"Traced<level {self._level}>({body})"
-        if self._prim is not None and self.requires_grad:
+        if self._prim is not None and self._rg:
             return f"tensor({body}, grad_fn=<{self._prim.name}>)"
-        if self.requires_grad:
+        if self._rg:
             return f"tensor({body}, requires_grad=True)"
         return f"tensor({body})"
+
+
+def _mark_view(result, base, kind, param):
+    """Make the eager result of a shape operation or basic indexing a view of `base`."""
+    if (type(result) is Tensor and result._prim is None and result._level == 0
+            and type(base) is Tensor and base._level == 0 and result is not base):
+        result._base = (base, kind, param)  # a view keeps its base alive, as in PyTorch
+    return result
+
+
+_dispatch_module.mark_view = _mark_view
+
+
+def _write_back(base_value, value, kind, param):
+    """base's new value when its view (made by `kind` with `param`) took `value`."""
+    if kind == "reshape":
+        return np.reshape(np.asarray(value), np.shape(base_value)).astype(
+            np.result_type(base_value), copy=False)
+    if kind == "transpose":
+        back = None if param is None else tuple(np.argsort(param).tolist())
+        return np.array(np.transpose(value, back), dtype=np.result_type(base_value))
+    new = np.array(base_value, copy=True)
+    new[param] = value
+    return new if np.ndim(base_value) or isinstance(base_value, np.ndarray) else float(new)
 
 
 def _group(t):
@@ -467,9 +532,8 @@ def _seed(out, gradient, create_graph, where):
                 "same shape (v = ones gives the gradient of y.sum()), or reduce first: "
                 "y.sum().backward()."
             )
-        if shape == ():
-            return 1.0
-        return np.ones(shape, dtype=np.result_type(value, 0.0))
+        dtype = np.result_type(value, 0.0)
+        return np.ones(shape, dtype=dtype)[()] if shape == () else np.ones(shape, dtype=dtype)
     seed = gradient if create_graph and isinstance(gradient, Box) else raw(gradient)
     if isinstance(seed, (list, tuple)):
         seed = np.asarray(seed, dtype=float)
@@ -505,7 +569,7 @@ def _fill_grads(root, seed, unwrap, order, wanted=None):
     leaves = _walk(root, seed, 0, unwrap, order, wanted)
     taken = None  # ids of arrays a leaf may not keep as its .grad (see _keep)
     for leaf, g in leaves:
-        if leaf.requires_grad:
+        if leaf._rg:
             keep = False
             if type(g) is np.ndarray:
                 if taken is None:
@@ -552,6 +616,10 @@ def _accumulate_grad(leaf, g, keep=False):
     if current is None and type(g) is float and type(leaf._value) is float:
         leaf.grad = Tensor(g)  # the common case of a scalar leaf
         return
+    if isinstance(g, Box):
+        dtype = _grad_dtype(leaf._value)
+        if np.result_type(raw(g)) != dtype:
+            g = P.astype(g, dtype)  # create_graph: .grad in the leaf's dtype too
     if isinstance(g, Box) or (isinstance(current, Tensor) and current._prim is not None):
         leaf.grad = g if current is None else current + g  # create_graph: a graph of its own
         return
@@ -584,7 +652,7 @@ def _record(top, prim, args, params):
     vals = []
     for a in args:
         if type(a) is Tensor and a._level == level:
-            if a.requires_grad:
+            if a._rg:
                 tracked = True
             a = a._value
         if isinstance(a, Box):
@@ -699,7 +767,7 @@ def _walk(root, seed, level, unwrap, visited, wanted=None, more=()):
             i = -1
             for a in args:
                 i += 1
-                if type(a) is Tensor and a._level == level and a.requires_grad:
+                if type(a) is Tensor and a._level == level and a._rg:
                     # plain calls for one and two arguments: a call with *vals is slower
                     if params:
                         c = rules[i](g, ans, *vals, **params)
@@ -768,15 +836,24 @@ class _GradModeContext(contextlib.ContextDecorator):
 
 
 class no_grad(_GradModeContext):
-    """Context manager (or decorator) in which eager tensors record no graph (this thread)."""
+    """Context manager (or decorator, with or without parentheses) in which eager tensors
+    record no graph (this thread)."""
 
     _mode = False
 
+    def __new__(cls, func=None):
+        if func is not None:  # @no_grad without parentheses
+            return cls()(func)
+        return super().__new__(cls)
 
-class enable_grad(_GradModeContext):
+
+class enable_grad(no_grad):
     """Context manager (or decorator) that records graphs again inside a no_grad block."""
 
     _mode = True
+
+
+inference_mode = no_grad  # PyTorch's faster no_grad; here the same
 
 
 class set_grad_enabled(_GradModeContext):
@@ -812,12 +889,31 @@ class _Generator(threading.local):
 _rng = _Generator()
 
 
+class device(str):
+    """PyTorch's device: adlab computes with numpy on the CPU, so "cpu" is the one there is."""
+
+    def __new__(cls, name="cpu"):
+        _check_device(name)
+        return str.__new__(cls, str(name).split(":")[0])
+
+    @property
+    def type(self):
+        return str(self)
+
+
+def _check_device(dev):
+    if dev is not None and str(dev).split(":")[0] != "cpu":
+        raise errors.AdlabValueError(
+            f"device {str(dev)!r}: adlab computes with numpy on the CPU; use 'cpu' (or leave "
+            f"device= out). torch.cuda.is_available() is False here.")
+
+
 def manual_seed(seed: int):
     """Make adlab's random tensors (randn, rand, normal) repeatable, as torch.manual_seed."""
     _rng.generator = np.random.default_rng(seed)
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None, device=None):
     """Make a leaf tensor from a number, a (nested) list or an array.
 
     The values are copied (as torch.tensor does): changing `data` later does
@@ -830,6 +926,7 @@ def tensor(data, requires_grad=False, dtype=None):
     Returns:
         A `Tensor`.
     """
+    _check_device(device)
     value = errors.check_data(raw(data) if isinstance(data, Box) else data, "tensor", dtype)
     t = Tensor(value)
     if requires_grad:
@@ -875,31 +972,36 @@ def _made(value, dtype, requires_grad):
     return tensor(value, requires_grad=requires_grad)
 
 
-def arange(*args, requires_grad=False, dtype=None):
+def arange(*args, requires_grad=False, dtype=None, device=None):
     """Evenly spaced values as numpy.arange gives them (``arange(4.0)``)."""
+    _check_device(device)
     return tensor(np.arange(*args, dtype=dtype), requires_grad=requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad=False):
+def ones(*shape, dtype=None, requires_grad=False, device=None):
     """A tensor of ones (float64 unless `dtype` says otherwise) of the given shape."""
+    _check_device(device)
     return _made(np.ones(_shape_arg(shape)), dtype, requires_grad)
 
 
-def zeros(*shape, dtype=None, requires_grad=False):
+def zeros(*shape, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros (float64 unless `dtype` says otherwise) of the given shape."""
+    _check_device(device)
     return _made(np.zeros(_shape_arg(shape)), dtype, requires_grad)
 
 
-def empty(*shape, dtype=None, requires_grad=False):
+def empty(*shape, dtype=None, requires_grad=False, device=None):
     """A tensor of the given shape (filled with zeros here)."""
+    _check_device(device)
     return zeros(*shape, dtype=dtype, requires_grad=requires_grad)
 
 
-def full(shape, fill_value, dtype=None, requires_grad=False):
+def full(shape, fill_value, dtype=None, requires_grad=False, device=None):
     """A tensor of `shape` filled with `fill_value`."""
+    _check_device(device)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return _made(np.full(shape, raw(fill_value), dtype=dtype or np.result_type(raw(fill_value), 0.0)),
-                 None, requires_grad)
+    fill = raw(fill_value)  # an int fills an integer tensor, as in PyTorch
+    return _made(np.full(shape, fill, dtype=dtype or np.result_type(fill)), None, requires_grad)
 
 
 def _like(x, fill, dtype, requires_grad):
@@ -908,36 +1010,42 @@ def _like(x, fill, dtype, requires_grad):
     return tensor(np.full(np.shape(v), fill, dtype=dtype), requires_grad=requires_grad)
 
 
-def zeros_like(x, dtype=None, requires_grad=False):
+def zeros_like(x, dtype=None, requires_grad=False, device=None):
     """Zeros of x's shape and dtype."""
+    _check_device(device)
     return _like(x, 0, dtype, requires_grad)
 
 
-def ones_like(x, dtype=None, requires_grad=False):
+def ones_like(x, dtype=None, requires_grad=False, device=None):
     """Ones of x's shape and dtype."""
+    _check_device(device)
     return _like(x, 1, dtype, requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, requires_grad=False):
+def full_like(x, fill_value, dtype=None, requires_grad=False, device=None):
     """`fill_value` in x's shape and dtype."""
+    _check_device(device)
     return _like(x, raw(fill_value), dtype, requires_grad)
 
 
-def linspace(start, stop, num=50, *, steps=None, dtype=None, requires_grad=False):
+def linspace(start, stop, num=50, *, steps=None, dtype=None, requires_grad=False, device=None):
     """`num` (PyTorch: `steps`) evenly spaced values from start to stop, both included."""
+    _check_device(device)
     n = steps if steps is not None else num
     return _made(np.linspace(raw(start), raw(stop), operator.index(n)), dtype, requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     """The n x m identity matrix (n x n by default)."""
+    _check_device(device)
     return _made(np.eye(operator.index(n), None if m is None else operator.index(m)), dtype,
                  requires_grad)
 
 
-def randn(*shape, size=None, requires_grad=False, seed=None, dtype=None):
+def randn(*shape, size=None, requires_grad=False, seed=None, dtype=None, device=None):
     """Standard normal samples; ``randn(2, 3)``, ``randn(size=())``. `seed` makes it repeatable
     (else adlab's generator, see `manual_seed`)."""
+    _check_device(device)
     rng = np.random.default_rng(seed) if seed is not None else _rng.generator
     shape = _shape_arg(shape) if size is None else _shape_arg((size,))
     value = rng.standard_normal(shape)
@@ -946,8 +1054,9 @@ def randn(*shape, size=None, requires_grad=False, seed=None, dtype=None):
     return tensor(float(value) if shape == () else value, requires_grad=requires_grad)
 
 
-def rand(*shape, requires_grad=False, dtype=None):
+def rand(*shape, requires_grad=False, dtype=None, device=None):
     """Uniform samples from [0, 1) of the given shape."""
+    _check_device(device)
     shape = _shape_arg(shape)
     value = _rng.generator.random(shape)
     if dtype is not None:
@@ -955,8 +1064,9 @@ def rand(*shape, requires_grad=False, dtype=None):
     return tensor(float(value) if shape == () else value, requires_grad=requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, requires_grad=False, dtype=None):
+def normal(mean=0.0, std=1.0, size=None, *, requires_grad=False, dtype=None, device=None):
     """Normal samples with `mean` and `std` (numbers or arrays) of shape `size` (PyTorch's normal)."""
+    _check_device(device)
     if size is not None:
         size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
     value = _rng.generator.normal(raw(mean), raw(std), size)

@@ -107,6 +107,11 @@ def _result(g, x, taken):
     if g is None:
         return _like(_zeros_like(x), x)
     if isinstance(g, Box):
+        dtype = _dtype(x)
+        if dtype.kind == "f" and np.result_type(raw(g)) != dtype:
+            from .primitives import astype
+
+            g = astype(g, dtype)  # a derivative in the input's dtype, at every order
         return _like(g, x)
     if type(x) is float:
         return _like(float(g), x)
@@ -285,7 +290,8 @@ def value_and_grad(f, argnums=0, has_aux=False, *, argnum=None):
             _check_scalar(out, out_value)
         found = {}
         if tracked:  # the graph of this call's level is its own: no lock needed
-            for leaf, g in without_collector(_walk, out, 1.0, level, True, None):
+            seed = 1.0 if type(out_value) is float else _one(out_value)
+            for leaf, g in without_collector(_walk, out, seed, level, True, None):
                 found[id(leaf)] = g
         taken = set()
         grads = []
@@ -300,6 +306,12 @@ def value_and_grad(f, argnums=0, has_aux=False, *, argnum=None):
         return value, g
 
     return value_and_grad_f
+
+
+def _one(value):
+    """1 in the dtype of `value` (a float32 output gets a float32 seed)."""
+    dtype = np.result_type(raw(value))
+    return dtype.type(1) if dtype.kind == "f" else 1.0
 
 
 def _check_scalar(out, out_value):
@@ -540,8 +552,6 @@ def jacfwd(f, argnums=0, has_aux=False, *, argnum=None):
         for o in out_leaves:
             _check_leaf(o, "jacfwd")
             if tangents is None:
-                from .primitives import reshape
-
                 o_shape = shape_of(o)
                 blocks = [np.zeros(o_shape + s, dtype=np.result_type(raw(o), 0.0)) for s in shapes]
             else:
@@ -651,3 +661,24 @@ def elementwise_grad(f, argnums=0, *, argnum=None):
 
 
 jacobian = jacrev  # HIPS autograd's name
+
+
+def linearize(f, *primals):
+    """JAX's linearize: (f(*primals), f_jvp) where f_jvp(*tangents) is J tangents.
+
+    adlab keeps no linear program between calls: each f_jvp call is one more
+    forward-mode pass of f at the same point.
+    """
+    out = jvp(f, primals, tuple(_zeros_like(p) if not isinstance(p, (tuple, list, dict))
+                                else _zeros_tree(p) for p in primals))[0]
+
+    def f_jvp(*tangents):
+        return jvp(f, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def _zeros_tree(tree):
+    from .pytrees import tree_map
+
+    return tree_map(_zeros_like, tree)

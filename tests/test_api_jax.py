@@ -332,3 +332,104 @@ def test_check_grads_agrees_with_central_differences_on_float32():
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, central_grad(lambda v: (np.tanh(v) * v).sum(), x.astype(float)),
                                rtol=1e-5)
+
+
+# -- what the review found -------------------------------------------------------------------
+
+
+def test_vmap_with_an_index_that_differs_from_example_to_example():
+    E = np.arange(8.0).reshape(4, 2)
+    toks = np.array([3, 0, 1])
+    np.testing.assert_array_equal(adlab.vmap(lambda t: adlab.tensor(E)[t])(toks), E[toks])
+    g = adlab.grad(lambda E: adlab.sum(adlab.vmap(lambda t: E[t])(toks) ** 2))(E)
+    want = np.zeros_like(E)
+    np.add.at(want, toks, 2 * E[toks])
+    np.testing.assert_array_equal(g, want)
+    rng = np.random.default_rng(3)
+    logits, labels = rng.standard_normal((3, 4)), np.array([1, 0, 3])
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    per = adlab.vmap(lambda l, k: adlab.log_softmax(l)[k])(logits, labels)
+    np.testing.assert_allclose(per, logp[np.arange(3), labels], rtol=1e-14)
+    g = adlab.grad(lambda L: -adlab.vmap(lambda l, k: adlab.log_softmax(l)[k])(L, labels).sum())(logits)
+    np.testing.assert_allclose(g, np.exp(logp) - np.eye(4)[labels], rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(adlab.vmap(lambda x: x[adlab.argmax(x)])(logits), logits.max(1))
+    cols = adlab.vmap(lambda M, j: M[:, j], in_axes=(None, 0))(adlab.tensor(E), np.array([1, 0]))
+    np.testing.assert_array_equal(cols, E.T[[1, 0]])
+    with pytest.raises(ValueError, match="mapped index"):
+        adlab.vmap(lambda M, j: M[j, j], in_axes=(None, 0))(adlab.tensor(np.eye(3)), np.array([0, 1]))
+    with pytest.raises(TypeError, match=r"adlab.tensor\(a\)\[i\]"):
+        adlab.vmap(lambda j: E[j])(toks)  # numpy indexing cannot see the batch
+
+
+def test_checkpoint_of_a_function_that_closes_over_the_weights():
+    rng = np.random.default_rng(4)
+    W, h0 = rng.standard_normal((3, 3)), rng.standard_normal(3)
+
+    def loss(W, layer):
+        h = adlab.tanh(W @ h0)
+        return adlab.sum(layer(lambda h: adlab.tanh(W @ h))(h))
+
+    plain = adlab.grad(lambda W: loss(W, lambda f: f))(W)
+    np.testing.assert_allclose(adlab.grad(lambda W: loss(W, adlab.checkpoint))(W), plain, rtol=1e-14)
+
+    @adlab.custom_vjp
+    def scale(x):
+        return x * W0
+
+    W0 = adlab.tensor(2.0, requires_grad=True)
+    scale.defvjp(lambda x: (scale(x), None), lambda r, g: (g * 2.0,))
+    with pytest.raises(TypeError, match="closure.*argument"):
+        scale(adlab.tensor(1.0, requires_grad=True))
+
+
+def test_custom_rules_with_wrong_shapes_or_a_nonlinear_bwd_are_errors():
+    s = adlab.custom_vjp(lambda x: adlab.sum(x))
+    s.defvjp(lambda x: (adlab.sum(x), None), lambda r, g: (g,))  # g, not g broadcast
+    with pytest.raises(ValueError, match=r"VJP rule gave shape \(\) for argument 0, which has shape \(3,\)"):
+        adlab.grad(s)(np.ones(3))
+    clipped = adlab.custom_vjp(lambda x: x)
+    clipped.defvjp(lambda x: (x, None), lambda r, g: (adlab.clip(g, -1.0, 1.0),))
+    assert adlab.grad(lambda x: 5.0 * clipped(x))(2.0) == 1.0  # JAX's clip_gradient example
+    with pytest.raises(TypeError, match="not linear in the cotangent"):
+        adlab.jacfwd(lambda x: 5.0 * clipped(x))(2.0)
+
+
+def test_float32_is_kept_by_nested_transforms():
+    x32 = np.array([0.3, 1.2], np.float32)
+    f = lambda x: adlab.sum(adlab.tanh(x))  # noqa: E731
+    assert adlab.vmap(adlab.grad(f))(np.stack([x32, x32])).dtype == np.float32
+    assert adlab.jacrev(adlab.grad(f))(x32).dtype == np.float32
+    assert adlab.grad(adlab.grad(lambda v: adlab.tanh(v)))(np.float32(0.5)).dtype == np.float32
+    t = adlab.tensor(x32, requires_grad=True)
+    (g,) = adlab.autograd.grad(f(t), t, create_graph=True)
+    assert g.dtype == np.float32
+    f(t).backward(create_graph=True)
+    assert t.grad.dtype == np.float32
+
+
+def test_at_updates_linearize_and_tree_util():
+    x = np.array([1.0, 2.0, 3.0])
+    y = adlab.grad(lambda v: (v.at[1].set(10.0) * v).sum())(x)  # d/dv of v0^2 + 10 v1 + v2^2
+    np.testing.assert_array_equal(y, [2.0, 10.0, 6.0])
+    np.testing.assert_array_equal(adlab.tensor(x).at[np.array([0, 0])].add(1.0).numpy(), [3.0, 2.0, 3.0])
+    out, f_jvp = adlab.linearize(adlab.sin, 0.5)
+    assert out == pytest.approx(np.sin(0.5)) and f_jvp(2.0) == pytest.approx(2 * np.cos(0.5))
+    assert adlab.tree_util.tree_map(lambda v: v * 2, {"a": 1.0, "b": (2.0,)}) == {"a": 2.0, "b": (4.0,)}
+
+
+def test_vmap_outputs_of_their_own_and_out_axes_checked():
+    X = np.ones((3, 2))
+    out = adlab.vmap(lambda a: a)(X)
+    assert out is not X and not np.shares_memory(out, X)
+    with pytest.raises(ValueError, match="out_axes asks for axis 1"):
+        adlab.vmap(lambda a: a.sum(), out_axes=1)(X)
+    assert adlab.vmap(lambda a: a.shape[0])(X).dtype.kind == "i"
+    with pytest.raises(TypeError, match="one value per example"):
+        adlab.vmap(lambda a: float(a[0]))(X)
+
+
+def test_check_grads_on_pytrees_and_float16():
+    params = {"W": np.full((2, 3), 0.3), "b": np.zeros(2)}
+    adlab.check_grads(lambda p, x: adlab.sum(adlab.tanh(p["W"] @ x + p["b"])), (params, np.ones(3)),
+                      order=2)
+    adlab.check_grads(lambda x: adlab.tanh(x) * x, (np.array([0.2, 0.9], np.float16),), order=2)

@@ -188,3 +188,170 @@ def test_eager_tensor_names_mirror_torch_functions():
                               + adlab.log_softmax(v, dim=-1).sum() + v.logsumexp(dim=1).sum()))(
         x.detach().numpy())
     np.testing.assert_allclose(x.grad.numpy(), g, rtol=1e-14)
+
+
+def test_max_and_min_take_the_form_of_the_library_the_call_looks_like():
+    out = adlab.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1]])
+    labels = adlab.tensor([1, 0])
+    _, pred = adlab.max(out, 1)  # the CIFAR tutorial's accuracy line
+    assert (pred == labels).sum().item() == 2
+    assert out.max(1).indices.tolist() == [1, 0] and out.max(1)[0].tolist() == [0.9, 0.8]
+    assert out.max(axis=1).tolist() == [0.9, 0.8]  # numpy's and JAX's keyword: the values
+    assert np.max(out, 1).tolist() == [0.9, 0.8]  # numpy's own function: the values
+    assert adlab.min(out, 0, True)[0].shape == (1, 3)
+
+
+def test_norm_takes_an_order_first_as_pytorch_and_numpy():
+    x = adlab.tensor([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], requires_grad=True)
+    assert adlab.norm(x, 1).item() == 21.0 and x.norm(1).item() == 21.0
+    assert x.norm(float("inf")).item() == 6.0
+    assert adlab.norm(x, 2, 1).tolist() == pytest.approx([14 ** 0.5, 77 ** 0.5])
+    x.norm(p=1).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.sign(x.detach().numpy()))
+    assert adlab.norm(np.array([3.0, 4.0]), 3) == pytest.approx((27 + 64) ** (1 / 3))
+
+
+def test_requires_grad_of_a_computed_tensor_cannot_be_switched_off():
+    x = adlab.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="only leaf tensors.*detach"):
+        y.requires_grad = False
+    y.requires_grad = True  # unchanged: allowed
+    leaf = adlab.tensor([1.0])
+    leaf.requires_grad = True
+    assert leaf.requires_grad
+    with pytest.raises(TypeError, match="floating-point"):
+        adlab.tensor([1, 2]).requires_grad = True
+
+
+def test_bool_and_integer_types_and_masks():
+    x = adlab.tensor([1.0, 0.0, 3.0])
+    assert x.bool().dtype == np.bool_ and x.bool().tolist() == [True, False, True]
+    assert x[x.bool()].tolist() == [1.0, 3.0]
+    v = adlab.arange(6.0)
+    mask = (v > 1) & (v < 5)
+    assert mask.tolist() == [False, False, True, True, True, False]
+    assert (~mask).sum().item() == 3 and ((v < 1) | (v > 4)).sum().item() == 2
+    assert (v // 2).tolist() == [0, 0, 1, 1, 2, 2] and (7.0 // adlab.tensor(2.0)).item() == 3.0
+    assert v.masked_fill(v > 3, 0.0).tolist() == [0, 1, 2, 3, 0, 0]
+    assert v.eq(2.0).sum().item() == 1 and v.gt(3.0).sum().item() == 2
+    assert adlab.isnan(adlab.tensor([1.0, np.nan])).tolist() == [False, True]
+    assert adlab.nonzero(adlab.tensor([0.0, 2.0, 0.0, 1.0])).tolist() == [[1], [3]]
+
+
+def test_pytorch_type_and_device_names():
+    assert adlab.float is np.float32 and adlab.long is np.int64 and adlab.double is np.float64
+    assert adlab.tensor([1.0], dtype=adlab.float).dtype == np.float32
+    assert adlab.zeros(2, device="cpu").shape == (2,) and adlab.device("cpu") == "cpu"
+    assert adlab.ones(2).to(adlab.device("cpu")).tolist() == [1.0, 1.0]
+    assert not adlab.cuda.is_available()
+    with pytest.raises(ValueError, match="CPU"):
+        adlab.ones(2, device="cuda")
+    with pytest.raises(ValueError, match="CPU"):
+        adlab.ones(2).to("cuda")
+    assert adlab.Tensor([1, 2]).dtype == np.float64  # PyTorch's Tensor(list) is float too
+    assert adlab.full((2,), 3).dtype == np.int64  # an int fill gives ints, as in PyTorch
+
+
+def test_function_forms_of_the_methods():
+    x = adlab.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert adlab.transpose(x, 0, 1).shape == (3, 2) and adlab.permute(x, (1, 0)).shape == (3, 2)
+    assert adlab.transpose(adlab.ones(2, 3, 4), (2, 0, 1)).shape == (4, 2, 3)
+    assert adlab.clip(x, min=2.0).tolist()[0] == [2.0, 2.0, 3.0]
+    assert adlab.add(x, x, alpha=2).tolist()[0] == [3.0, 6.0, 9.0]
+    assert x.add(1.0).tolist()[0] == [2.0, 3.0, 4.0] and x.sub(x, alpha=0.5).sum().item() == 10.5
+    assert adlab.einsum("ij->j", [x]).tolist() == [5.0, 7.0, 9.0]
+    with pytest.raises(ValueError, match="expand_dims: axis 5 is out of range"):
+        x.unsqueeze(5)
+
+
+def test_grad_fn_is_a_walkable_name():
+    a = adlab.tensor([2.0, 3.0], requires_grad=True)
+    b = adlab.tensor([6.0, 4.0], requires_grad=True)
+    Q = 3 * a ** 3 - b ** 2  # PyTorch's "A Gentle Introduction to torch.autograd"
+    assert Q.grad_fn == "sub" and Q.grad_fn.name() == "sub"
+    assert Q.grad_fn.next_functions == (("mul", 0), ("pow", 0))
+    assert Q.grad_fn.next_functions[0][0].next_functions == ((None, 0), ("pow", 0))
+    assert (a ** 2).grad_fn.next_functions == (("AccumulateGrad", 0), (None, 0))
+    Q.backward(gradient=adlab.tensor([1.0, 1.0]))
+    assert a.grad.tolist() == [36.0, 81.0] and b.grad.tolist() == [-12.0, -8.0]
+
+
+def test_autograd_function_on_custom_vjp():
+    class MyReLU(adlab.autograd.Function):  # PyTorch's "Defining new autograd functions"
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * (x > 0)
+
+    x = adlab.tensor([-1.0, 2.0, 0.5], requires_grad=True)
+    y = MyReLU.apply(x)
+    assert y.tolist() == [0.0, 2.0, 0.5]
+    (y * 3.0).sum().backward()
+    assert x.grad.tolist() == [0.0, 3.0, 3.0]
+    np.testing.assert_array_equal(adlab.grad(lambda v: MyReLU.apply(v).sum())(np.array([-1.0, 1.0])),
+                                  [0.0, 1.0])
+
+
+def test_no_grad_without_parentheses_and_autograd_backward():
+    @adlab.no_grad
+    def double(v):
+        return v * 2.0
+
+    a = adlab.tensor(1.0, requires_grad=True)
+    assert not double(a).requires_grad and adlab.is_grad_enabled()
+    with adlab.inference_mode():
+        assert not adlab.is_grad_enabled()
+    x = adlab.tensor([1.0, 2.0], requires_grad=True)
+    adlab.autograd.backward([(x * x).sum(), (x * 3.0).sum()])
+    assert x.grad.tolist() == [5.0, 7.0]
+
+
+def test_everyday_tensor_functions():
+    x = adlab.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]], requires_grad=True)
+    v, i = x.sort(dim=1)
+    assert v.tolist() == [[1, 2, 3], [0, 4, 5]] and i.tolist() == [[1, 2, 0], [0, 2, 1]]
+    assert adlab.sort(x.detach(), axis=1).tolist() == [[1, 2, 3], [0, 4, 5]]  # numpy: values
+    top, idx = x.topk(2)
+    assert top.tolist() == [[3, 2], [5, 4]] and idx.tolist() == [[0, 2], [1, 2]]
+    top.sum().backward()
+    assert x.grad.tolist() == [[1, 0, 1], [0, 1, 1]]
+    assert [p.shape for p in x.split(2, dim=1)] == [(2, 2), (2, 1)]
+    assert [p.shape for p in x.chunk(2)] == [(1, 3), (1, 3)] and len(x.unbind(1)) == 3
+    assert x.flip(1).tolist()[0] == [2, 1, 3] and adlab.flip(x, 0).tolist()[0] == [0, 5, 4]
+    assert adlab.tril(adlab.ones(3, 3)).sum().item() == 6 and adlab.ones(3, 3).triu(1).sum().item() == 3
+    assert x.gather(1, adlab.tensor([[2], [0]])).tolist() == [[2.0], [0.0]]
+    assert x.index_select(1, adlab.tensor([0, 2])).shape == (2, 2)
+    assert adlab.bmm(adlab.ones(2, 2, 3), adlab.ones(2, 3, 4)).shape == (2, 2, 4)
+    assert adlab.mv(adlab.ones(2, 3), adlab.ones(3)).tolist() == [3.0, 3.0]
+    assert adlab.hstack([adlab.ones(2), adlab.zeros(1)]).tolist() == [1, 1, 0]
+    assert adlab.vstack([adlab.ones(2), adlab.zeros(2)]).shape == (2, 2)
+    assert adlab.allclose(adlab.ones(2), np.ones(2)) and adlab.equal(adlab.ones(2), adlab.ones(2))
+    assert adlab.numel(x) == 6 and adlab.is_tensor(x) and x.nelement() == 6
+    assert adlab.reciprocal(adlab.tensor([4.0])).item() == 0.25 and adlab.tensor([4.0]).rsqrt().item() == 0.5
+
+
+def test_nn_functional_against_closed_forms():
+    import adlab.nn.functional as F
+
+    z = np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]])
+    target = np.array([1, 2])
+    x = adlab.tensor(z, requires_grad=True)
+    loss = F.cross_entropy(x, adlab.tensor(target))
+    logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+    assert loss.item() == pytest.approx(-logp[[0, 1], target].mean(), rel=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), (np.exp(logp) - np.eye(3)[target]) / 2, rtol=1e-13)
+    assert F.one_hot(adlab.tensor([0, 2]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]
+    assert F.mse_loss(adlab.tensor([1.0, 2.0]), adlab.tensor([0.0, 0.0])).item() == 2.5
+    big = adlab.tensor([1000.0, -1000.0])
+    assert F.softplus(big).tolist() == [1000.0, 0.0]  # no overflow
+    bce = F.binary_cross_entropy_with_logits(adlab.tensor([0.0]), adlab.tensor([1.0]))
+    assert bce.item() == pytest.approx(np.log(2.0), rel=1e-15)
+    W, b = np.ones((2, 3)), np.zeros(2)
+    np.testing.assert_array_equal(F.linear(np.ones(3), W, b), [3.0, 3.0])

@@ -1,0 +1,369 @@
+"""Everyday operations built from the primitives, with no derivative rules of their own.
+
+Each is a few lines over the table in `adlab.primitives` (getitem, concatenate,
+where, index_add, ...), so its derivative, its batching under vmap and its
+rows in a trace come from those primitives. Names follow numpy and PyTorch
+(``flip``, ``split``, ``tril``, ``gather``, ``sort``, ``topk``, ...); where the
+two libraries disagree, the docstring says which form is which.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from . import primitives as P
+from ._dispatch import Box, apply, raw, shape_of, strip
+from .errors import AdlabTypeError, AdlabValueError
+
+
+def _axis(x, axis, where):
+    n = len(shape_of(x))
+    a = operator.index(axis)
+    if not -builtins.max(n, 1) <= a < builtins.max(n, 1):
+        raise AdlabValueError(f"{where}: axis {a} is out of range for shape {shape_of(x)}.")
+    return a % builtins.max(n, 1)
+
+
+def _take(x, axis, part):
+    return P.getitem(x, P._axis_slice(len(shape_of(x)), axis, part))
+
+
+def flip(x, axis=None, *, dims=None):
+    """x with the order of its entries reversed along `axis` (all axes when None)."""
+    axes = dims if dims is not None else axis
+    n = len(shape_of(x))
+    if axes is None:
+        axes = tuple(range(n))
+    elif isinstance(axes, (int, np.integer)):
+        axes = (axes,)
+    index = [slice(None)] * n
+    for a in axes:
+        index[_axis(x, a, "flip")] = slice(None, None, -1)
+    return P.getitem(x, tuple(index))
+
+
+def split(x, split_size_or_sections, dim=0, *, axis=None):
+    """PyTorch's split: pieces of `split_size_or_sections` entries along `dim` (the last one
+    shorter), or of the sizes in a list. (numpy's split counts sections: see array_split.)"""
+    a = _axis(x, dim if axis is None else axis, "split")
+    n = shape_of(x)[a]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = operator.index(split_size_or_sections)
+        if size <= 0:
+            raise AdlabValueError(f"split: the size of a piece must be positive, got {size}.")
+        sizes = [builtins.min(size, n - s) for s in range(0, n, size)]
+    else:
+        sizes = [operator.index(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise AdlabValueError(f"split: sizes {sizes} add up to {sum(sizes)}, not {n}.")
+    out, start = [], 0
+    for size in sizes:
+        out.append(_take(x, a, slice(start, start + size)))
+        start += size
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    """PyTorch's chunk: `chunks` pieces of (nearly) equal size along `dim`."""
+    n = shape_of(x)[_axis(x, dim, "chunk")]
+    return split(x, builtins.max(1, math.ceil(n / operator.index(chunks))), dim)
+
+
+def array_split(x, sections, axis=0):
+    """numpy's array_split: `sections` pieces along `axis` (the first ones one longer)."""
+    a = _axis(x, axis, "array_split")
+    n, k = shape_of(x)[a], operator.index(sections)
+    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    return list(split(x, sizes, a))
+
+
+def unbind(x, dim=0):
+    """The slices of x along `dim`, as a tuple."""
+    a = _axis(x, dim, "unbind")
+    return tuple(_take(x, a, i) for i in range(shape_of(x)[a]))
+
+
+def hstack(arrays):
+    """numpy's hstack: vectors joined end to end, matrices side by side."""
+    arrays = [P.reshape(a, (1,)) if not shape_of(a) else a for a in arrays]
+    return P.concatenate(arrays, 0 if len(shape_of(arrays[0])) == 1 else 1)
+
+
+def vstack(arrays):
+    """numpy's vstack: rows stacked (vectors become rows)."""
+    arrays = [P.reshape(a, (1, -1)) if len(shape_of(a)) < 2 else a for a in arrays]
+    return P.concatenate(arrays, 0)
+
+
+def _triangle(x, k, lower):
+    shape = shape_of(x)
+    if len(shape) < 2:
+        raise AdlabValueError(f"{'tril' if lower else 'triu'}: needs a matrix, got shape {shape}.")
+    rows, cols = np.indices(shape[-2:])
+    keep = (cols - rows <= k) if lower else (cols - rows >= k)
+    return P.where(keep, x, 0.0)
+
+
+def tril(x, k=0, *, diagonal=None):
+    """The lower triangle of x (entries on and below diagonal `k`), zeros above."""
+    return _triangle(x, k if diagonal is None else diagonal, True)
+
+
+def triu(x, k=0, *, diagonal=None):
+    """The upper triangle of x (entries on and above diagonal `k`), zeros below."""
+    return _triangle(x, k if diagonal is None else diagonal, False)
+
+
+def bmm(a, b):
+    """PyTorch's batched matrix product of (B, n, k) and (B, k, m)."""
+    if len(shape_of(a)) != 3 or len(shape_of(b)) != 3:
+        raise AdlabValueError(
+            f"bmm: takes two stacks of matrices (3 axes each), got shapes {shape_of(a)} and "
+            f"{shape_of(b)}; use matmul (@) for other shapes.")
+    return P.matmul(a, b)
+
+
+def mv(a, v):
+    """PyTorch's matrix-vector product."""
+    if len(shape_of(a)) != 2 or len(shape_of(v)) != 1:
+        raise AdlabValueError(
+            f"mv: takes a matrix and a vector, got shapes {shape_of(a)} and {shape_of(v)}.")
+    return P.matmul(a, v)
+
+
+def _index_array(index):
+    v = strip(index)
+    if isinstance(v, Box):
+        raise AdlabTypeError(
+            "an index that differs from example to example under vmap is not supported; "
+            "vmap over the values only, or loop over the examples.")
+    v = np.asarray(raw(v))
+    if v.dtype.kind not in "iub":
+        raise AdlabTypeError(f"indices must be integers, got dtype {v.dtype}.")
+    return v
+
+
+def take_along_axis(x, indices, axis):
+    """numpy's take_along_axis: x's entries at `indices` along `axis` (the derivative goes to
+    each entry taken)."""
+    a = _axis(x, axis, "take_along_axis")
+    idx = _index_array(indices)
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[a] = idx
+    return P.getitem(x, tuple(grids))
+
+
+def gather(x, dim, index):
+    """PyTorch's gather: out[i][j] = x[i][index[i][j]] along `dim`."""
+    return take_along_axis(x, index, dim)
+
+
+def index_select(x, dim, index):
+    """PyTorch's index_select: the slices of x at `index` along `dim`."""
+    return _take(x, _axis(x, dim, "index_select"), _index_array(index))
+
+
+def take(x, indices, axis=None):
+    """numpy's take: entries of x (flattened when axis is None) at `indices`."""
+    idx = _index_array(indices)
+    if axis is None:
+        return P.getitem(P.ravel(x), idx)
+    return _take(x, _axis(x, axis, "take"), idx)
+
+
+def argsort(x, axis=-1, *, dim=None, descending=False, stable=True):
+    """The order that sorts x along `axis` (no derivative); `descending` as PyTorch."""
+    a = _axis(x, axis if dim is None else dim, "argsort")
+    v = raw(strip(x)) if not isinstance(strip(x), Box) else None
+    if v is None:
+        raise AdlabTypeError("argsort: sorting under vmap is not supported; loop over the examples.")
+    order = np.argsort(-v if descending else v, axis=a, kind="stable")
+    return P._like_input(order, x)
+
+
+def sort(x, axis=-1, *, dim=None, descending=False, stable=True):
+    """x sorted along `axis`; each value keeps its derivative.
+
+    numpy's ``sort(x, axis)`` gives the values; PyTorch's ``sort(x, dim=d)`` (the
+    keyword) gives (values, indices), as its Tensor.sort method does.
+    """
+    order = argsort(x, axis, dim=dim, descending=descending)
+    values = take_along_axis(x, order, axis if dim is None else dim)
+    if dim is None:
+        return values
+    return P.ValuesIndices((values, order))
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's names
+    """PyTorch's topk: the k largest (or smallest) entries along `dim`, as (values, indices)."""
+    a = _axis(x, dim, "topk")
+    order = raw(argsort(x, a, descending=largest))
+    idx = np.take(order, np.arange(operator.index(k)), axis=a)
+    return P.ValuesIndices((take_along_axis(x, idx, a), P._like_input(idx, x)))
+
+
+def logaddexp(x, y):
+    """ln(e^x + e^y), computed without overflow (a logsumexp of the pair)."""
+    both = np.broadcast_shapes(shape_of(x), shape_of(y))
+    return P.logsumexp(P.stack([P.broadcast_to(x, both), P.broadcast_to(y, both)]), axis=0)
+
+
+def reciprocal(x):
+    """1 / x."""
+    return P.div(1.0, x)
+
+
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    return P.div(1.0, P.sqrt(x))
+
+
+def logical_and(x, y):
+    """Elementwise `and` of truth values (no derivative)."""
+    return P._like_input(P._constant(np.logical_and, x, y), x)
+
+
+def logical_or(x, y):
+    """Elementwise `or` of truth values (no derivative)."""
+    return P._like_input(P._constant(np.logical_or, x, y), x)
+
+
+def logical_xor(x, y):
+    """Elementwise exclusive `or` of truth values (no derivative)."""
+    return P._like_input(P._constant(np.logical_xor, x, y), x)
+
+
+def logical_not(x):
+    """Elementwise `not` of truth values (no derivative)."""
+    return P._like_input(P._constant(np.logical_not, x), x)
+
+
+def isnan(x):
+    """Where x is nan (no derivative)."""
+    return P._like_input(P._constant(np.isnan, x), x)
+
+
+def isinf(x):
+    """Where x is infinite (no derivative)."""
+    return P._like_input(P._constant(np.isinf, x), x)
+
+
+def isfinite(x):
+    """Where x is finite (no derivative)."""
+    return P._like_input(P._constant(np.isfinite, x), x)
+
+
+def masked_fill(x, mask, value):
+    """PyTorch's masked_fill: `value` where `mask` holds, x elsewhere."""
+    return P.where(mask, value, x)
+
+
+def all(x, axis=None, *, dim=None):  # noqa: A001 - numpy's and PyTorch's name
+    """Whether every entry is nonzero (no derivative)."""
+    a = axis if dim is None else dim
+    return P._like_input(np.all(raw(x), axis=a), x)
+
+
+def any(x, axis=None, *, dim=None):  # noqa: A001
+    """Whether some entry is nonzero (no derivative)."""
+    a = axis if dim is None else dim
+    return P._like_input(np.any(raw(x), axis=a), x)
+
+
+def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether x and y agree entrywise within the tolerances (a Python bool)."""
+    return bool(np.allclose(raw(x), raw(y), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Where x and y agree within the tolerances (no derivative)."""
+    return P._like_input(np.isclose(raw(x), raw(y), rtol=rtol, atol=atol, equal_nan=equal_nan), x)
+
+
+def equal(x, y):
+    """Whether x and y have the same shape and entries (PyTorch's equal; a Python bool)."""
+    return bool(np.array_equal(raw(x), raw(y)))
+
+
+def nonzero(x, *, as_tuple=False):
+    """The indices of the nonzero entries (no derivative): numpy's tuple of index arrays
+    with as_tuple=True, else PyTorch's (count, ndim) array."""
+    idx = np.nonzero(raw(x))
+    return idx if as_tuple else P._like_input(np.stack(idx, axis=-1), x)
+
+
+def numel(x):
+    """The number of entries of x."""
+    return math.prod(shape_of(x))
+
+
+def shape(x):
+    """The shape of x."""
+    return shape_of(x)
+
+
+def ndim(x):
+    """The number of axes of x."""
+    return len(shape_of(x))
+
+
+def is_tensor(x):
+    """Whether x is an adlab tensor."""
+    from .tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
+def floor_divide(x, y):
+    """floor(x / y): its derivative is 0 (flat between the jumps)."""
+    return P.floor(P.div(x, y))
+
+
+class _At:
+    """JAX's ``x.at[index]``: a new array with the entries at `index` set, added to or read."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def __getitem__(self, index):
+        return _AtIndex(self.x, P._index_param(index))
+
+
+class _AtIndex:
+    __slots__ = ("x", "index")
+
+    def __init__(self, x, index):
+        self.x, self.index = x, index
+
+    def _spread(self, v):
+        part = shape_of(P.getitem(self.x, self.index))
+        return P.index_add(P.broadcast_to(v, part), self.index, shape_of(self.x))
+
+    def get(self):
+        """x[index]."""
+        return P.getitem(self.x, self.index)
+
+    def set(self, v):
+        """x with the entries at index replaced by v (the indices should be distinct)."""
+        part = shape_of(P.getitem(self.x, self.index))
+        hit = P.index_add(np.ones(part), self.index, shape_of(self.x)) != 0  # a constant mask
+        return P.where(hit, self._spread(v), self.x)
+
+    def add(self, v):
+        """x with v added at index (repeated indices add up)."""
+        return self.x + self._spread(v)
+
+
+__all__ = [
+    "flip", "split", "chunk", "array_split", "unbind", "hstack", "vstack", "tril", "triu", "bmm",
+    "mv", "take_along_axis", "gather", "index_select", "take", "argsort", "sort", "topk",
+    "logaddexp", "reciprocal", "rsqrt", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "isnan", "isinf", "isfinite", "masked_fill", "all", "any", "allclose",
+    "isclose", "equal", "nonzero", "numel", "shape", "ndim", "is_tensor", "floor_divide",
+]
