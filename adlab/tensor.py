@@ -406,6 +406,20 @@ class Tensor(ArrayMethods):
         self._set_value(new if np.ndim(self._value) or isinstance(self._value, np.ndarray)
                         else float(new), "x[...] = value")
 
+    # -- PyTorch's new_* constructors: this tensor's dtype ----------------------
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
     # -- leaving adlab ------------------------------------------------------------
 
     def item(self) -> float:
@@ -1073,3 +1087,33 @@ def normal(mean=0.0, std=1.0, size=None, *, requires_grad=False, dtype=None, dev
     if np.ndim(value) == 0 and dtype is None:
         value = float(value)
     return _made(value, dtype, requires_grad)
+
+
+def randint(low, high=None, size=(), *, dtype=None, device=None):
+    """Random integers from [low, high) (PyTorch's randint(low, high, size); numpy's high=None
+    form too: randint(high, size=...))."""
+    _check_device(device)
+    if high is None:
+        low, high = 0, low
+    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    return tensor(_rng.generator.integers(low, high, size), dtype=dtype)
+
+
+def randperm(n, *, dtype=None, device=None):
+    """A random permutation of 0 .. n - 1."""
+    _check_device(device)
+    return tensor(_rng.generator.permutation(operator.index(n)), dtype=dtype)
+
+
+def randn_like(x, dtype=None, requires_grad=False, device=None):
+    """Standard normal samples of x's shape."""
+    _check_device(device)
+    return _made(_rng.generator.standard_normal(np.shape(raw(x))), dtype or np.result_type(raw(x)),
+                 requires_grad)
+
+
+def rand_like(x, dtype=None, requires_grad=False, device=None):
+    """Uniform samples from [0, 1) of x's shape."""
+    _check_device(device)
+    return _made(_rng.generator.random(np.shape(raw(x))), dtype or np.result_type(raw(x)),
+                 requires_grad)

@@ -355,3 +355,15 @@ def test_nn_functional_against_closed_forms():
     assert bce.item() == pytest.approx(np.log(2.0), rel=1e-15)
     W, b = np.ones((2, 3)), np.zeros(2)
     np.testing.assert_array_equal(F.linear(np.ones(3), W, b), [3.0, 3.0])
+
+
+def test_random_creation_functions_and_new_tensors():
+    adlab.manual_seed(7)
+    a = adlab.randint(0, 10, (5,))
+    assert a.dtype.kind == "i" and a.shape == (5,) and 0 <= a.min().item() and a.max().item() < 10
+    assert sorted(adlab.randperm(5).tolist()) == [0, 1, 2, 3, 4]
+    x = adlab.ones(2, 3, dtype=adlab.float)
+    assert adlab.randn_like(x).shape == (2, 3) and adlab.randn_like(x).dtype == np.float32
+    assert 0 <= adlab.rand_like(x).min().item() and adlab.rand_like(x).max().item() < 1
+    assert x.new_zeros(4).dtype == np.float32 and x.new_ones((2,)).tolist() == [1.0, 1.0]
+    assert x.new_full((2,), 3.0).tolist() == [3.0, 3.0] and x.new_tensor([1, 2]).dtype == np.float32
