@@ -214,6 +214,12 @@ def evaluate(prim: Primitive, args: tuple, params: dict = EMPTY):
     try:
         r = prim.impl(*args, **params)
     except Exception as exc:  # re-raised with the operation named
+        if any(isinstance(a, (list, tuple)) and _holds_box(a) for a in args):
+            # a list of adlab values, e.g. mean([x, x + 2]): stacked, then applied
+            from .primitives import array
+
+            return apply(prim, tuple(array(a) if isinstance(a, (list, tuple)) else a
+                                     for a in args), params)
         from .errors import explain
 
         raise explain(prim, args, params, exc) from exc
@@ -225,6 +231,18 @@ def evaluate(prim: Primitive, args: tuple, params: dict = EMPTY):
 
 
 _PLAIN = (float, int, np.generic)
+
+
+def _holds_box(seq) -> bool:
+    """Whether a (nested) list or tuple holds an adlab value."""
+    stack = [seq]
+    while stack:
+        for v in stack.pop():
+            if isinstance(v, Box):
+                return True
+            if isinstance(v, (list, tuple)):
+                stack.append(v)
+    return False
 
 
 def raw(x):
@@ -256,4 +274,6 @@ def shape_of(x) -> tuple:
         return ()
     if isinstance(x, Box):
         return x.shape
+    if (t is list or t is tuple) and x and _holds_box(x):
+        return (len(x),) + shape_of(x[0])  # a list of adlab values: numpy cannot look inside
     return np.shape(x)

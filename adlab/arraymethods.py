@@ -203,6 +203,13 @@ class ArrayMethods(Box):
     def __getitem__(self, index):
         return P.getitem(self, index)
 
+    def __setitem__(self, index, value):
+        raise errors.AdlabTypeError(
+            f"x[...] = value: {self._kind} cannot be changed in place, because adlab records no "
+            f"assignments. Build the new value instead: adlab.where(mask, value, x), "
+            f"x.at[index].set(value), or adlab.stack / adlab.concatenate."
+        )
+
     def __floordiv__(self, other):
         from .composites import floor_divide
 
@@ -727,6 +734,17 @@ class ArrayMethods(Box):
         return P.arctan(self)
 
     asin, acos, atan = arcsin, arccos, arctan
+
+    def arcsinh(self):
+        return P.arcsinh(self)
+
+    def arccosh(self):
+        return P.arccosh(self)
+
+    def arctanh(self):
+        return P.arctanh(self)
+
+    asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
     def maximum(self, other):
         return P.maximum(self, other)

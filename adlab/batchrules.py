@@ -250,3 +250,9 @@ def putting(prim, args, batched, axis, n):
     if bg and not bi:
         return apply(prim, (g, i), {"axis": axis + 1, "n": n})
     return NotImplemented
+
+
+def stacked(prim, args, batched):
+    """Operations on the last axes that numpy applies to stacks (inv, det): the batch is
+    one more stacking axis in front."""
+    return apply(prim, args, {})

@@ -73,12 +73,22 @@ def chunk(x, chunks, dim=0):
     return split(x, builtins.max(1, math.ceil(n / operator.index(chunks))), dim)
 
 
-def array_split(x, sections, axis=0):
-    """numpy's array_split: `sections` pieces along `axis` (the first ones one longer)."""
+def array_split(x, indices_or_sections, axis=0):
+    """numpy's array_split: that many pieces along `axis` (the first ones one longer), or
+    the pieces between the given indices."""
     a = _axis(x, axis, "array_split")
-    n, k = shape_of(x)[a], operator.index(sections)
-    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    return list(split(x, sizes, a))
+    n = shape_of(x)[a]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = operator.index(indices_or_sections)
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    else:
+        cuts = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [builtins.max(b - c, 0) for c, b in zip(cuts[:-1], cuts[1:])]
+    out, start = [], 0
+    for size in sizes:
+        out.append(_take(x, a, slice(start, start + size)))
+        start += size
+    return out
 
 
 def unbind(x, dim=0):
@@ -360,10 +370,91 @@ class _AtIndex:
         return self.x + self._spread(v)
 
 
+def fabs(x):
+    """Elementwise |x| (numpy's fabs)."""
+    return P.abs(x)
+
+
+_DEG = math.pi / 180.0
+
+
+def deg2rad(x):
+    """Degrees to radians."""
+    return x * _DEG
+
+
+def rad2deg(x):
+    """Radians to degrees."""
+    return x * (1.0 / _DEG)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def diff(x, n=1, axis=-1):
+    """numpy's diff: differences of neighbours along `axis`, n times."""
+    a = _axis(x, axis, "diff")
+    for _ in range(operator.index(n)):
+        k = shape_of(x)[a]
+        x = _take(x, a, slice(1, k)) - _take(x, a, slice(0, k - 1))
+    return x
+
+
+def atleast_1d(x):
+    return P.reshape(x, (1,)) if not shape_of(x) else x
+
+
+def atleast_2d(x):
+    s = shape_of(x)
+    return P.reshape(x, (1,) * (2 - len(s)) + s) if len(s) < 2 else x
+
+
+def atleast_3d(x):
+    s = shape_of(x)
+    if len(s) >= 3:
+        return x
+    return P.reshape(x, {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
+
+
+def column_stack(arrays):
+    """numpy's column_stack: vectors as the columns of a matrix."""
+    return P.concatenate([P.reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in arrays], 1)
+
+
+def flipud(x):
+    return flip(x, 0)
+
+
+def fliplr(x):
+    return flip(x, 1)
+
+
+def append(x, values, axis=None):
+    """numpy's append: x and values joined (flattened when axis is None)."""
+    if axis is None:
+        return P.concatenate([P.ravel(x), P.ravel(values)])
+    return P.concatenate([x, values], axis)
+
+
+def real(x):
+    """The real part: x itself, as adlab's values are real."""
+    return x
+
+
+def imag(x):
+    """The imaginary part: zeros, as adlab's values are real (no derivative)."""
+    return P._zeros(x)
+
+
+conj = conjugate = real
+
+
 __all__ = [
     "flip", "split", "chunk", "array_split", "unbind", "hstack", "vstack", "tril", "triu", "bmm",
     "mv", "take_along_axis", "gather", "index_select", "take", "argsort", "sort", "topk",
     "logaddexp", "reciprocal", "rsqrt", "logical_and", "logical_or", "logical_xor",
     "logical_not", "isnan", "isinf", "isfinite", "masked_fill", "all", "any", "allclose",
-    "isclose", "equal", "nonzero", "numel", "shape", "ndim", "is_tensor", "floor_divide",
+    "isclose", "equal", "nonzero", "numel", "shape", "ndim", "is_tensor", "floor_divide", "fabs",
+    "deg2rad", "rad2deg", "radians", "degrees", "diff", "atleast_1d", "atleast_2d", "atleast_3d",
+    "column_stack", "flipud", "fliplr", "append", "real", "imag", "conj", "conjugate",
 ]

@@ -60,7 +60,7 @@ def _is_numeric(x) -> bool:
     if isinstance(x, Box) or isinstance(x, (bool, int, float, np.number)):
         return True
     if isinstance(x, np.ndarray):
-        return x.dtype.kind in _NUMERIC_KINDS
+        return x.dtype.kind in _NUMERIC_KINDS + "c"
     if isinstance(x, (list, tuple)):
         try:
             return np.asarray(x).dtype.kind in _NUMERIC_KINDS
@@ -133,11 +133,17 @@ class AdlabValueError(ValueError):
 
 def check_float(value, where: str, what: str = "the input") -> None:
     """Raise TypeError unless `value` is floating point (only floats have derivatives)."""
-    if type(value) is float or (type(value) is np.ndarray and value.dtype.kind in "fc"):
+    if type(value) is float or (type(value) is np.ndarray and value.dtype.kind == "f"):
         return
-    kind = np.result_type(value).kind if _is_numeric(value) else None
-    if kind in ("f", "c"):
+    kind = np.result_type(value).kind if _is_numeric(value) or isinstance(value, complex) else None
+    if kind == "f":
         return
+    if kind == "c":
+        raise AdlabTypeError(
+            f"{where}: {what} has dtype {np.result_type(value)}; adlab differentiates real "
+            f"numbers only (complex derivatives need conjugates that adlab does not track). "
+            f"Split it into real and imaginary parts, x.real and x.imag."
+        )
     if kind is None:
         raise AdlabTypeError(
             f"{where}: {what} is {_describe(value)}; derivatives need floating-point "
@@ -174,9 +180,11 @@ def check_data(data, where: str, dtype=None):
     if arr.dtype.kind not in _NUMERIC_KINDS:
         what = _describe(data) if isinstance(data, np.ndarray) else \
             f"{_describe(data)} with dtype {arr.dtype}"
+        hint = (" (adlab works with real numbers: split complex ones into .real and .imag)"
+                if arr.dtype.kind == "c" else "")
         raise AdlabTypeError(
             f"{where}: data is {what}; give numbers, e.g. "
-            f"adlab.tensor([1.0, 2.0])."
+            f"adlab.tensor([1.0, 2.0]){hint}."
         )
     if arr.ndim == 0 and dtype is None and arr.dtype.kind == "f" and arr.dtype.itemsize == 8:
         return float(arr)

@@ -140,8 +140,7 @@ def _np_split(ary, indices_or_sections, axis=0):
             raise errors.AdlabValueError(
                 f"numpy.split: {n} entries do not split into {k} equal sections; use array_split.")
         return list(C.split(ary, n // k, axis))
-    cuts = [0] + [int(i) for i in indices_or_sections] + [n]
-    return list(C.split(ary, [b - a for a, b in zip(cuts[:-1], cuts[1:])], axis))
+    return C.array_split(ary, indices_or_sections, axis)
 
 
 FUNCTIONS = {
@@ -184,6 +183,16 @@ FUNCTIONS = {
     np.round: lambda a, decimals=0, out=None: P.round_(a, decimals),
     np.around: lambda a, decimals=0, out=None: P.round_(a, decimals),
     np.linalg.norm: _norm,
+    np.linalg.inv: P.inv,
+    np.linalg.solve: P.solve,
+    np.linalg.det: P.det,
+    np.diff: lambda a, n=1, axis=-1: C.diff(a, n, axis),
+    np.atleast_1d: C.atleast_1d,
+    np.atleast_2d: C.atleast_2d,
+    np.column_stack: C.column_stack,
+    np.append: lambda arr, values, axis=None: C.append(arr, values, axis),
+    np.real: C.real,
+    np.imag: C.imag,
     np.flip: lambda m, axis=None: C.flip(m, axis),
     np.tril: lambda m, k=0: C.tril(m, k),
     np.triu: lambda m, k=0: C.triu(m, k),

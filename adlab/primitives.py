@@ -718,6 +718,26 @@ ARCTAN = defunary("arctan", "atan", "arctan({0})", "\\arctan {0}", np.arctan,
                   partial=("1 / (1 + {0}²)", "\\frac{{1}}{{1 + {0}^2}}"))
 
 
+# d arcsinh(x) = dx / sqrt(x^2 + 1)
+ARCSINH = defunary("arcsinh", "asinh", "arcsinh({0})", "\\operatorname{{arsinh}} {0}", np.arcsinh,
+                   lambda ans, x: div(1.0, sqrt(x * x + 1.0)), fast=math.asinh,
+                   partial=("1 / √({0}² + 1)", "\\frac{{1}}{{\\sqrt{{{0}^2 + 1}}}}"))
+
+# d arccosh(x) = dx / sqrt(x^2 - 1)
+ARCCOSH = defunary("arccosh", "acosh", "arccosh({0})", "\\operatorname{{arcosh}} {0}", np.arccosh,
+                   lambda ans, x: div(1.0, sqrt(x * x - 1.0)), fast=math.acosh,
+                   partial=("1 / √({0}² − 1)", "\\frac{{1}}{{\\sqrt{{{0}^2 - 1}}}}"))
+
+# d arctanh(x) = dx / (1 - x^2)
+ARCTANH = defunary("arctanh", "atanh", "arctanh({0})", "\\operatorname{{artanh}} {0}", np.arctanh,
+                   lambda ans, x: div(1.0, 1.0 - x * x), fast=math.atanh,
+                   partial=("1 / (1 − {0}²)", "\\frac{{1}}{{1 - {0}^2}}"))
+
+# d 2^x = 2^x ln 2 dx
+EXP2 = defunary("exp2", "exp2", "2^{0}", "2^{{{0}}}", np.exp2, lambda ans, x: ans * _LN2,
+                fast=lambda x: 2.0 ** x, partial=("{out} ln(2)", "{out} \\ln 2"))
+
+
 def _atan2_scale(y, x):
     """1 / (x^2 + y^2), and 0 at the origin (as PyTorch)."""
     r2 = x * x + y * y
@@ -736,6 +756,25 @@ ARCTAN2 = defprim(
     partials=(("{1} / ({0}² + {1}²)", "\\frac{{{1}}}{{{0}^2 + {1}^2}}"),
               ("−{0} / ({0}² + {1}²)", "-\\frac{{{0}}}{{{0}^2 + {1}^2}}")), batch=E)
 
+
+def _hypot_scale(x, y, ans):
+    """1 / hypot(x, y), and 0 at the origin (a subgradient, as the norm)."""
+    zero = _is_zero(ans)
+    if _none_set(zero):
+        return div(1.0, ans)
+    return where(zero, 0.0, div(1.0, _safe(ans, zero)))
+
+
+# d hypot(x, y) = (x dx + y dy) / hypot(x, y)
+HYPOT = defprim(
+    "hypot", "hypot", "hypot({0}, {1})", "\\sqrt{{{0}^2 + {1}^2}}", np.hypot,
+    jvp=(lambda t, ans, x, y: t * x * _hypot_scale(x, y, ans),
+         lambda t, ans, x, y: t * y * _hypot_scale(x, y, ans)),
+    vjp=(lambda g, ans, x, y: g * x * _hypot_scale(x, y, ans),
+         lambda g, ans, x, y: g * y * _hypot_scale(x, y, ans)),
+    fast=math.hypot,
+    partials=(("{0} / {out}", "\\frac{{{0}}}{{{out}}}"), ("{1} / {out}", "\\frac{{{1}}}{{{out}}}")),
+    batch=E)
 
 # d (x mod y) = dx - floor(x / y) dy   (numpy's remainder: the sign of y, as Python's %)
 MOD = defprim(
@@ -1059,6 +1098,31 @@ PUT_ADD = defprim(
     vjp=(lambda c, ans, g, i, axis, n: take_at(c, i, axis), _no_derivative),
     batch=B.putting, nondiff=(1,))
 
+def _solve_vjp_matrix(g, ans, a, b):
+    gb = solve(_swap_last(a), g)
+    return -outer(gb, ans) if len(shape_of(ans)) == 1 else -matmul(gb, _swap_last(ans))
+
+
+# d A^-1 = -A^-1 dA A^-1;  A_bar = -A^-T G A^-T
+INV = defprim(
+    "inv", "inv", "{0}⁻¹", "{0}^{{-1}}", np.linalg.inv,
+    jvp=(lambda t, ans, a: -matmul(ans, matmul(t, ans)),),
+    vjp=(lambda g, ans, a: -matmul(_swap_last(ans), matmul(g, _swap_last(ans))),),
+    batch=B.stacked)
+
+# d solve(A, b) = solve(A, db - dA x),  x = solve(A, b);  b_bar = solve(A^T, g), A_bar = -b_bar x^T
+SOLVE = defprim(
+    "solve", "solve", "solve({0}, {1})", "{0}^{{-1}} {1}", np.linalg.solve,
+    jvp=(lambda t, ans, a, b: -solve(a, matmul(t, ans)), lambda t, ans, a, b: solve(a, t)),
+    vjp=(_solve_vjp_matrix, lambda g, ans, a, b: solve(_swap_last(a), g)))
+
+# d det(A) = det(A) tr(A^-1 dA);  A_bar = g det(A) A^-T
+DET = defprim(
+    "det", "det", "det({0})", "\\det {0}", np.linalg.det,
+    jvp=(lambda t, ans, a: ans * sum_(_swap_last(inv(a)) * t),),
+    vjp=(lambda g, ans, a: (g * ans) * _swap_last(inv(a)),),
+    batch=B.stacked)
+
 # d broadcast(x) = broadcast(dx)
 BROADCAST = defprim(
     "broadcast_to", "bcast", "broadcast({0})", "\\operatorname{{broadcast}} {0}",
@@ -1267,6 +1331,59 @@ def arccos(x):
 def arctan(x):
     """Elementwise inverse tangent."""
     return apply(ARCTAN, (x,))
+
+
+def arcsinh(x):
+    """Elementwise inverse hyperbolic sine."""
+    return apply(ARCSINH, (x,))
+
+
+def arccosh(x):
+    """Elementwise inverse hyperbolic cosine (x >= 1)."""
+    return apply(ARCCOSH, (x,))
+
+
+def arctanh(x):
+    """Elementwise inverse hyperbolic tangent (|x| < 1)."""
+    return apply(ARCTANH, (x,))
+
+
+def exp2(x):
+    """Elementwise 2 ** x."""
+    return apply(EXP2, (x,))
+
+
+def hypot(x, y):
+    """Elementwise sqrt(x^2 + y^2), without overflow; its derivative at the origin is 0."""
+    return apply(HYPOT, (x, y))
+
+
+def _square_matrix(a, where):
+    s = shape_of(a)
+    if len(s) != 2 or s[0] != s[1]:
+        raise AdlabValueError(f"{where}: takes a square matrix, got shape {s}.")
+
+
+def inv(a):
+    """The inverse of a square matrix."""
+    _square_matrix(a, "inv")
+    return apply(INV, (a,))
+
+
+def solve(a, b):
+    """x with a @ x = b, for a square matrix a and a vector or matrix b."""
+    _square_matrix(a, "solve")
+    if len(shape_of(b)) not in (1, 2) or shape_of(b)[0] != shape_of(a)[0]:
+        raise AdlabValueError(
+            f"solve: b must have {shape_of(a)[0]} rows (a vector or a matrix), got shape "
+            f"{shape_of(b)}.")
+    return apply(SOLVE, (a, b))
+
+
+def det(a):
+    """The determinant of a square matrix."""
+    _square_matrix(a, "det")
+    return apply(DET, (a,))
 
 
 def arctan2(y, x):
@@ -1773,9 +1890,13 @@ def ravel(x):
     return flatten(x)
 
 
-def transpose(x, *axes):
-    """x with its axes reversed (no axes), permuted (numpy: ``transpose(x, (1, 0, 2))``),
-    or two of them exchanged (PyTorch: ``transpose(x, 0, 1)``)."""
+def transpose(x, *axes, **kwargs):
+    """x with its axes reversed (no axes), permuted (numpy: ``transpose(x, (1, 0, 2))`` or
+    ``axes=(1, 0, 2)``), or two of them exchanged (PyTorch: ``transpose(x, 0, 1)``)."""
+    if "axes" in kwargs:
+        axes = (kwargs.pop("axes"),)
+    if kwargs:
+        raise AdlabTypeError(f"transpose: unexpected keyword(s) {sorted(kwargs)}; give axes=.")
     if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
         return swapaxes(x, *axes)
     if len(axes) == 1:
@@ -2033,7 +2154,8 @@ def array(obj, dtype=None):
 
 
 __all__ = [
-    "PRIMITIVES", "defprim", "array", "round_", "floor", "ceil", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
+    "PRIMITIVES", "defprim", "array", "round_", "floor", "ceil", "arcsinh", "arccosh", "arctanh",
+    "exp2", "hypot", "inv", "solve", "det", "add", "sub", "neg", "mul", "div", "power", "mod", "exp", "log",
     "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign", "square", "log1p", "expm1", "log2",
     "log10", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "maximum", "minimum",
     "relu", "sigmoid", "where", "clip", "clamp", "stop_gradient", "copy", "astype", "sum_",

@@ -288,14 +288,20 @@ class Tensor(ArrayMethods):
         return np.asarray(new, dtype=np.result_type(old)).reshape(np.shape(old))[()]
 
     def _check_in_place(self, name):
-        if self._level != 0 or (self._rg and grad_mode.enabled):
-            what = ("a tensor inside a transform" if self._level else
-                    "a leaf tensor that requires grad" if self._prim is None else
-                    "a tensor that is part of a graph")
+        if self._level != 0:
+            raise RuntimeError(
+                f"{name}: a value inside a transform (adlab.grad, vjp, jacrev) cannot be changed "
+                "in place: adlab records no assignments. Build the new value instead: "
+                "adlab.where(mask, value, x), x.at[index].set(value), or adlab.stack."
+            )
+        if self._rg and grad_mode.enabled:
+            what = ("a leaf tensor that requires grad" if self._prim is None else
+                    "a tensor that requires grad (part of a graph)")
             raise RuntimeError(
                 f"{name}: {what} cannot be changed in place, because its graph would then "
                 "describe values it no longer holds. Do it inside `with adlab.no_grad():` "
-                "(as in a gradient-descent step), on x.detach(), or write y = x + ... instead."
+                "(as in a gradient-descent step), on x.detach(), or build a new value: "
+                "y = x + ..., adlab.where(mask, value, x), x.at[index].set(value)."
             )
 
     def _apply_in_place(self, fn, other, name):

@@ -140,8 +140,18 @@ def _split_aux(out, has_aux, where):
 
 def _check_leaf(o, where):
     if isinstance(o, Box) or isinstance(o, (float, int, np.ndarray, np.number)) and \
-            not isinstance(o, bool):
-        return
+            not isinstance(o, (bool, np.bool_)):
+        if np.result_type(raw(o)).kind != "b":
+            return
+        raise errors.AdlabTypeError(
+            f"{where}: the function returned a truth value (a comparison such as x == 1.0), "
+            f"which has no derivative; return the number you want to differentiate."
+        )
+    if isinstance(o, (bool, np.bool_)):
+        raise errors.AdlabTypeError(
+            f"{where}: the function returned a truth value (a comparison such as x == 1.0), "
+            f"which has no derivative; return the number you want to differentiate."
+        )
     raise errors.AdlabTypeError(
         f"{where}: the function returned {errors._describe(o)}; it must return numbers or "
         f"arrays computed from its inputs with adlab operations (adlab.sin, +, *, ...)."

@@ -38,6 +38,8 @@ TANSAFE = "within (-1.2, 1.2)"
 UNIT = "within (-0.9, 0.9)"
 CLIPSAFE = "away from the bounds +-0.5"
 STEPSAFE = "away from integers and halves"
+ABOVE1 = "above 1"
+WELL = "a well-conditioned matrix"
 
 BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
                  ((4, 1, 3), (2, 1))]
@@ -55,6 +57,7 @@ for shapes in BINARY_SHAPES:
         ("minimum", adlab.minimum, shapes, ANY),
         ("arctan2", adlab.arctan2, shapes, AWAY0),
         ("mod", lambda x, y: x % y, shapes, (ANY, AWAY0)),
+        ("hypot", adlab.hypot, shapes, AWAY0),
         ("where", lambda x, y: adlab.where(x > 0, x, y), shapes, AWAY0),
     ]
 for shape in UNARY_SHAPES:
@@ -79,6 +82,10 @@ for shape in UNARY_SHAPES:
         ("arcsin", adlab.arcsin, [shape], UNIT),
         ("arccos", adlab.arccos, [shape], UNIT),
         ("arctan", adlab.arctan, [shape], ANY),
+        ("arcsinh", adlab.arcsinh, [shape], ANY),
+        ("arccosh", adlab.arccosh, [shape], ABOVE1),
+        ("arctanh", adlab.arctanh, [shape], UNIT),
+        ("exp2", adlab.exp2, [shape], ANY),
         ("relu", adlab.relu, [shape], AWAY0),
         ("sigmoid", adlab.sigmoid, [shape], ANY),
         ("clip", lambda x: adlab.clip(x, -0.5, 0.5), [shape], CLIPSAFE),
@@ -144,6 +151,12 @@ CASES += [
     ("matmul", lambda a, b: a @ b, [(3,), (5, 3, 4)], ANY),
     ("matmul", lambda a, b: adlab.dot(a, b), [(3,), (3, 2)], ANY),
     ("matmul", lambda a, b: adlab.mm(a, b), [(2, 3), (3, 2)], ANY),
+    ("inv", adlab.inv, [(3, 3)], WELL),
+    ("inv", lambda a: adlab.inv(a) @ a.T, [(2, 2)], WELL),
+    ("solve", adlab.solve, [(3, 3), (3,)], (WELL, ANY)),
+    ("solve", adlab.solve, [(3, 3), (3, 2)], (WELL, ANY)),
+    ("det", adlab.det, [(3, 3)], WELL),
+    ("det", lambda a: adlab.det(a * 2.0), [(2, 2)], ANY),
     ("tensordot", lambda a, b: adlab.tensordot(a, b, axes=1), [(3, 4), (4, 2)], ANY),
     ("tensordot", lambda a, b: adlab.tensordot(a, b, axes=([1, 0], [0, 1])), [(3, 4), (4, 3)], ANY),
     ("tensordot", lambda a, b: adlab.tensordot(a, b, axes=0), [(2,), (3,)], ANY),
@@ -226,6 +239,10 @@ def _point(shape, domain, rng):
         v = np.tanh(v) * 0.9
     elif domain == CLIPSAFE:
         v = np.where(np.abs(a - 0.5) < 0.05, v + 0.2, v)
+    elif domain == ABOVE1:
+        v = a + 1.2
+    elif domain == WELL:  # a matrix near the identity, far from singular
+        v = 0.3 * v + np.eye(shape[0])
     elif domain == STEPSAFE:  # 0.05 from every multiple of 0.05 where round(10 x, 1) jumps
         v = np.floor(v * 10.0) / 10.0 + 0.0237
     return float(v) if not shape else np.asarray(v)
@@ -356,7 +373,7 @@ BATCH = 3
 
 # where vmap loops over the examples instead of a batching rule: diag has no rule, and
 # numpy moves the batch axis of an index whose arrays are separated by a slice
-LOOPED = {"diag", "getitem"}
+LOOPED = {"diag", "getitem", "solve"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -438,7 +455,7 @@ def test_every_primitive_is_fully_declared():
         assert prim.render(prim.text, ["a"] * n)
         assert prim.render(prim.latex, ["a"] * n)
         assert not prim.partials or len(prim.partials) == prim.arity
-        assert prim.batch is not None or name == "diag", f"{name} has no batching rule"
+        assert prim.batch is not None or name in ("diag", "solve"), f"{name} has no batching rule"
 
 
 def test_stop_gradient_has_no_derivative_in_any_mode():

@@ -454,3 +454,69 @@ def test_norm_and_std_at_zero_give_the_zero_subgradient_as_pytorch():
     x = np.array([3.0, 4.0])
     np.testing.assert_allclose(adlab.grad(adlab.norm)(x), x / 5.0, rtol=1e-15)
     np.testing.assert_allclose(adlab.grad(adlab.norm)(x), central_grad(adlab.norm, x), rtol=1e-8)
+
+
+# -- what running HIPS autograd's own tests through a shim found ---------------------------
+
+
+def test_complex_inputs_are_refused_rather_than_differentiated_wrongly():
+    z = np.array([3 + 4j])
+    for call in (lambda: adlab.grad(lambda v: adlab.sum(adlab.abs(v * v)))(z),
+                 lambda: adlab.jvp(adlab.abs, (z,), (np.array([1.0]),)),
+                 lambda: adlab.grad(adlab.sin)(1j)):
+        with pytest.raises(TypeError, match="real numbers only.*real and imaginary"):
+            call()
+    with pytest.raises(TypeError, match="real numbers"):
+        adlab.tensor(np.array([1j]))
+
+
+def test_reductions_of_a_list_of_values_being_differentiated():
+    assert adlab.grad(lambda x: adlab.mean([x, x + 2.0]))(0.0) == 1.0
+    assert adlab.grad(lambda x: adlab.std((x, x * 3.0)))(1.0) == pytest.approx(1.0)
+    assert adlab.grad(lambda x: adlab.norm([x, x + 2.0]))(1.0) == pytest.approx(4 / 10 ** 0.5)
+    assert adlab.grad(lambda x: adlab.sum([[x, x], [x, 1.0]]))(2.0) == 3.0
+
+
+def test_numpy_forms_the_shim_needed():
+    assert adlab.transpose(np.ones((2, 3, 4)), axes=(2, 0, 1)).shape == (4, 2, 3)
+    assert [a.shape for a in adlab.array_split(np.arange(4.0), [1, 3])] == [(1,), (2,), (1,)]
+    assert [a.shape for a in np.array_split(adlab.arange(4.0), [1, 2])] == [(1,), (1,), (2,)]
+    with pytest.raises(TypeError, match="records no assignments.*at\\[index\\]"):
+        adlab.jvp(lambda x: x.__setitem__(0, 1.0), (np.ones(2),), (np.ones(2),))
+    with pytest.raises(TypeError, match="truth value.*no derivative"):
+        adlab.grad(lambda x: x == 1.0)(0.7)
+
+
+def test_inverse_hyperbolic_functions_hypot_and_linear_algebra():
+    assert adlab.grad(adlab.arcsinh)(0.5) == pytest.approx(1 / np.sqrt(1.25), rel=1e-15)
+    assert adlab.grad(adlab.arccosh)(2.0) == pytest.approx(1 / np.sqrt(3.0), rel=1e-15)
+    assert adlab.grad(adlab.arctanh)(0.5) == pytest.approx(1 / 0.75, rel=1e-15)
+    assert adlab.grad(adlab.exp2)(3.0) == pytest.approx(8 * np.log(2), rel=1e-15)
+    assert adlab.grad(adlab.hypot, argnums=(0, 1))(3.0, 4.0) == (pytest.approx(0.6), pytest.approx(0.8))
+    assert adlab.grad(adlab.hypot, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
+    A, b = np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0])
+    np.testing.assert_allclose(adlab.grad(adlab.det)(A), np.linalg.det(A) * np.linalg.inv(A).T,
+                               rtol=1e-14)
+    np.testing.assert_allclose(adlab.linalg.inv(A) @ A, np.eye(2), atol=1e-15)
+    gA, gb = adlab.grad(lambda A, b: adlab.solve(A, b).sum(), argnums=(0, 1))(A, b)
+    ainv_t_ones = np.linalg.solve(A.T, np.ones(2))
+    np.testing.assert_allclose(gb, ainv_t_ones, rtol=1e-14)
+    np.testing.assert_allclose(gA, -np.outer(ainv_t_ones, np.linalg.solve(A, b)), atol=1e-15)
+    np.testing.assert_allclose(np.linalg.det(adlab.tensor(A)), 5.0)
+    with pytest.raises(ValueError, match="inv: takes a square matrix"):
+        adlab.inv(np.ones((2, 3)))
+
+
+def test_numpy_names_built_from_the_primitives():
+    x = np.array([1.0, 4.0, 9.0, 16.0])
+    np.testing.assert_array_equal(adlab.diff(x), np.diff(x))
+    np.testing.assert_array_equal(adlab.diff(x, 2), np.diff(x, 2))
+    g = adlab.grad(lambda v: (adlab.diff(v) ** 2).sum())(x)
+    d = np.diff(x)
+    np.testing.assert_allclose(g, np.concatenate([[0.0], 2 * d]) - np.concatenate([2 * d, [0.0]]))
+    assert adlab.atleast_2d(np.ones(3)).shape == (1, 3) and adlab.atleast_3d(np.ones(3)).shape == (1, 3, 1)
+    assert adlab.column_stack([np.ones(2), np.zeros(2)]).shape == (2, 2)
+    np.testing.assert_array_equal(adlab.fliplr(np.eye(2)), np.fliplr(np.eye(2)))
+    np.testing.assert_array_equal(adlab.append(np.ones(2), [3.0]), [1.0, 1.0, 3.0])
+    assert adlab.deg2rad(180.0) == pytest.approx(np.pi) and adlab.degrees(np.pi) == pytest.approx(180.0)
+    assert adlab.real(2.0) == 2.0 and adlab.imag(np.ones(2)).tolist() == [0.0, 0.0]

@@ -135,6 +135,9 @@ STEPSAFE = "a quarter from integers and halves"
 STEPSAFE_1 = "a quarter step from the jumps of rounding to 1 decimal"
 
 
+ABOVE1, WELL = "above 1", "a well-conditioned matrix"
+
+
 def _point(shape, domain, rng):
     v = rng.standard_normal(shape)
     a = np.abs(v)
@@ -152,6 +155,10 @@ def _point(shape, domain, rng):
         v = (np.floor(4 * v) + 0.5) / 4
     elif domain == STEPSAFE_1:
         v = (np.floor(20 * v) + 0.5) / 20
+    elif domain == ABOVE1:
+        v = a + 1.2
+    elif domain == WELL:  # a matrix near the identity, far from singular
+        v = 0.3 * v + np.eye(shape[0])
     return float(v) if shape == () else v
 
 
@@ -203,6 +210,7 @@ for shapes in [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2
         Case("minimum", adlab.minimum, torch.minimum, shapes),
         Case("arctan2", adlab.arctan2, torch.atan2, shapes, AWAY0),
         Case("mod", lambda x, y: x % y, torch.remainder, shapes, (ANY, AWAY0)),
+        Case("hypot", adlab.hypot, torch.hypot, shapes, AWAY0),
         Case("where", lambda x, y: adlab.where(x > 0, x, y), lambda x, y: torch.where(x > 0, x, y),
              shapes, AWAY0),
     ]
@@ -229,6 +237,10 @@ for shape in [(), (3,), (2, 3)]:
         Case("arcsin", adlab.arcsin, torch.asin, s, UNIT),
         Case("arccos", adlab.arccos, torch.acos, s, UNIT),
         Case("arctan", adlab.arctan, torch.atan, s),
+        Case("arcsinh", adlab.arcsinh, torch.asinh, s),
+        Case("arccosh", adlab.arccosh, torch.acosh, s, ABOVE1),
+        Case("arctanh", adlab.arctanh, torch.atanh, s, UNIT),
+        Case("exp2", adlab.exp2, torch.exp2, s),
         Case("relu", adlab.relu, torch.relu, s, AWAY0),
         Case("sigmoid", adlab.sigmoid, torch.sigmoid, s),
         Case("clip", lambda x: adlab.clip(x, -0.5, 0.5), lambda x: torch.clamp(x, -0.5, 0.5), s,
@@ -324,6 +336,10 @@ CASES += [
     Case("matmul", adlab.matmul, torch.matmul, ((2, 1, 2, 3), (4, 3, 2))),
     Case("matmul", adlab.dot, torch.matmul, ((3,), (3, 2))),
     Case("matmul", adlab.mm, torch.mm, ((2, 3), (3, 2))),
+    Case("inv", adlab.inv, torch.linalg.inv, ((3, 3),), WELL),
+    Case("solve", adlab.solve, torch.linalg.solve, ((3, 3), (3,)), (WELL, ANY)),
+    Case("solve", adlab.solve, torch.linalg.solve, ((3, 3), (3, 2)), (WELL, ANY)),
+    Case("det", adlab.det, torch.linalg.det, ((3, 3),), WELL),
     Case("tensordot", lambda a, b: adlab.tensordot(a, b, axes=1),
          lambda a, b: torch.tensordot(a, b, dims=1), ((3, 4), (4, 2))),
     Case("tensordot", lambda a, b: adlab.tensordot(a, b, axes=([1, 0], [0, 1])),

@@ -244,7 +244,7 @@ def _evaluate_template(template, args, out):
 
 
 POINTS = {1: (0.7,), 2: (1.3, 0.6), 3: (0.2, -0.5, 0.8)}
-POINTS_OF = {"where": (1.0, 1.3, 0.6)}  # the condition: true
+POINTS_OF = {"where": (1.0, 1.3, 0.6), "arccosh": (1.7,)}  # the condition: true; x > 1
 
 
 def _latex_to_python(s):
