@@ -94,15 +94,29 @@ def _const(fn, *xs):
     Booleans come back as 1.0 / 0.0 in the inputs' floating dtype. Under
     `adlab.vmap` the result stays batched (fn must then work elementwise).
     """
-    return _constant(lambda *v: _float_like(fn(*v), v), *xs)
+    vals, batched = _stripped(xs)
+    if batched:  # batch boxes of vmap remain
+        return apply(CONSTANT, vals, {"fn": lambda *v: _float_like(fn(*v), v)})
+    return _float_like(fn(*vals), vals)
 
 
 def _constant(fn, *xs):
     """fn of the values of xs, as they come (booleans stay booleans): no derivative flows."""
-    xs = [strip(x) for x in xs]
-    if any(isinstance(x, Box) for x in xs):  # batch boxes of vmap remain
-        return apply(CONSTANT, xs, {"fn": fn})
-    return fn(*xs)
+    vals, batched = _stripped(xs)
+    if batched:  # batch boxes of vmap remain
+        return apply(CONSTANT, vals, {"fn": fn})
+    return fn(*vals)
+
+
+def _stripped(xs):
+    """The values of xs without derivative boxes, and whether a batch box of vmap remains."""
+    vals, batched = [], False
+    for x in xs:
+        if isinstance(x, Box):
+            x = strip(x)
+            batched = batched or isinstance(x, Box)
+        vals.append(x)
+    return vals, batched
 
 
 def _is_zero(x):
@@ -605,8 +619,8 @@ def defunary(name, symbol, text, latex, impl, slope, fast=None, partial=("", "")
     """Declare an elementwise function of one argument whose local partial is
     ``slope(ans, x)``: its JVP is t * slope and its VJP g * slope."""
     return defprim(name, symbol, text, latex, impl,
-                   jvp=(lambda t, ans, x, **params: t * slope(ans, x),),
-                   vjp=(lambda g, ans, x, **params: g * slope(ans, x),),
+                   jvp=(lambda t, ans, x: t * slope(ans, x),),
+                   vjp=(lambda g, ans, x: g * slope(ans, x),),
                    fast=fast, partials=(partial,), batch=E)
 
 
@@ -662,8 +676,11 @@ SIGN = defunary("sign", "sign", "sign({0})", "\\operatorname{{sign}} {0}", np.si
                 partial=("0", "0"))
 
 # d round(x) = 0, d floor(x) = 0, d ceil(x) = 0   (flat between the jumps)
-ROUND = defunary("round", "round", "round({0})", "\\operatorname{{round}} {0}",
-                 lambda x, decimals=0: np.round(x, decimals), _flat, partial=("0", "0"))
+ROUND = defprim("round", "round", "round({0})", "\\operatorname{{round}} {0}",
+                lambda x, decimals=0: np.round(x, decimals),
+                jvp=(lambda t, ans, x, decimals=0: t * _zeros(x),),
+                vjp=(lambda g, ans, x, decimals=0: g * _zeros(x),),
+                partials=(("0", "0"),), batch=E)
 FLOOR = defunary("floor", "⌊·⌋", "⌊{0}⌋", "\\lfloor {0} \\rfloor", np.floor, _flat,
                  partial=("0", "0"))
 CEIL = defunary("ceil", "⌈·⌉", "⌈{0}⌉", "\\lceil {0} \\rceil", np.ceil, _flat,
