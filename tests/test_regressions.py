@@ -253,22 +253,24 @@ def test_tensor_copies_its_data():
 
 
 def test_concurrent_backward_into_a_shared_leaf_loses_no_update():
+    # the case: 4 threads x 20,000 calls (without the lock, about 143,000 of 160,000)
     w = adlab.tensor(1.0, requires_grad=True)
     v = adlab.tensor([1.0, 1.0], requires_grad=True)
-    calls = 2000
+    calls = 20_000
 
     def work():
-        for _ in range(calls):
-            (w * 2.0).backward()
-            (v * 1.0).sum().backward()
+        for k in range(calls):
+            (w * 1.0).backward()
+            if k % 10 == 0:
+                (v * 1.0).sum().backward()
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert w.grad.item() == 2.0 * 4 * calls
-    np.testing.assert_array_equal(v.grad.numpy(), [4 * calls, 4 * calls])
+    assert w.grad.item() == 4 * calls
+    np.testing.assert_array_equal(v.grad.numpy(), [4 * calls // 10, 4 * calls // 10])
 
 
 def test_concurrent_vjp_calls_on_one_graph():
