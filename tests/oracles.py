@@ -1,4 +1,6 @@
-"""Independent oracles for derivative tests: central differences in float64."""
+"""Independent oracles for derivative tests: central differences in float64, and the
+random points the parametrised tests take them at (`point`, in a domain that keeps them away
+from poles, kinks and jumps, where central differences are no oracle)."""
 
 from __future__ import annotations
 
@@ -28,3 +30,40 @@ def central_grad(f, x, h=1e-6):
         e = e.reshape(x.shape)
         g.flat[k] = (float(f(x + e)) - float(f(x - e))) / (2 * h)
     return g
+
+
+ANY = "any"
+POS = "positive"
+AWAY0 = "away from zero"
+TANSAFE = "within (-1.2, 1.2)"
+UNIT = "within (-0.9, 0.9)"
+CLIPSAFE = "away from the bounds +-0.5"
+ABOVE1 = "above 1"
+WELL = "a well-conditioned matrix"
+STEPSAFE = "a quarter from integers and halves"
+STEPSAFE_1 = "a quarter step from the jumps of rounding to 1 decimal"
+
+
+def point(shape, domain, rng):
+    """A random point of `shape` in `domain` (a float for shape ())."""
+    v = rng.standard_normal(shape)
+    a = np.abs(v)
+    if domain == POS:
+        v = a + 0.5
+    elif domain == AWAY0:
+        v = np.sign(v) * (a + 0.3)
+    elif domain == TANSAFE:
+        v = np.tanh(v) * 1.2
+    elif domain == UNIT:
+        v = np.tanh(v) * 0.9
+    elif domain == CLIPSAFE:
+        v = np.where(np.abs(a - 0.5) < 0.05, v + 0.2, v)
+    elif domain == ABOVE1:
+        v = a + 1.2
+    elif domain == WELL:  # a matrix near the identity, far from singular
+        v = 0.3 * v + np.eye(shape[0])
+    elif domain == STEPSAFE:  # floor, ceil and round jump at integers and halves
+        v = (np.floor(4 * v) + 0.5) / 4
+    elif domain == STEPSAFE_1:  # round(x, 1) jumps every 0.05
+        v = (np.floor(20 * v) + 0.5) / 20
+    return float(v) if shape == () else np.asarray(v)

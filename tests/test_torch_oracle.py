@@ -44,6 +44,8 @@ torch = pytest.importorskip(
 
 import adlab  # noqa: E402
 from adlab import primitives as P  # noqa: E402
+from oracles import (ABOVE1, ANY, AWAY0, CLIPSAFE, POS, STEPSAFE, STEPSAFE_1,  # noqa: E402
+                     TANSAFE, UNIT, WELL, point)
 
 # torch.func.jvp loads torch's forward-mode decompositions, which call torch.jit.script (deprecated)
 pytestmark = pytest.mark.filterwarnings(
@@ -123,43 +125,9 @@ def _eager_hvp(fn, args, u, vs):
 HVP_ROUTES = ("grad of grad", "jvp of grad", "eager autograd.grad, create_graph=True")
 
 
-# -- points ------------------------------------------------------------------------------------
+# -- points (tests/oracles.py: away from poles, kinks and jumps) ------------------------------
 
-ANY = "any"
-POS = "positive"
-AWAY0 = "away from zero"
-TANSAFE = "within (-1.2, 1.2)"
-UNIT = "within (-0.9, 0.9)"
-CLIPSAFE = "away from the bounds +-0.5"
-STEPSAFE = "a quarter from integers and halves"
-STEPSAFE_1 = "a quarter step from the jumps of rounding to 1 decimal"
-
-
-ABOVE1, WELL = "above 1", "a well-conditioned matrix"
-
-
-def _point(shape, domain, rng):
-    v = rng.standard_normal(shape)
-    a = np.abs(v)
-    if domain == POS:
-        v = a + 0.5
-    elif domain == AWAY0:
-        v = np.sign(v) * (a + 0.3)
-    elif domain == TANSAFE:
-        v = np.tanh(v) * 1.2
-    elif domain == UNIT:
-        v = np.tanh(v) * 0.9
-    elif domain == CLIPSAFE:
-        v = np.where(np.abs(a - 0.5) < 0.05, v + 0.2, v)
-    elif domain == STEPSAFE:  # floor, ceil and round jump at integers and halves
-        v = (np.floor(4 * v) + 0.5) / 4
-    elif domain == STEPSAFE_1:
-        v = (np.floor(20 * v) + 0.5) / 20
-    elif domain == ABOVE1:
-        v = a + 1.2
-    elif domain == WELL:  # a matrix near the identity, far from singular
-        v = 0.3 * v + np.eye(shape[0])
-    return float(v) if shape == () else v
+_point = point
 
 
 def _random(shape, rng):
@@ -555,6 +523,22 @@ def _jvp_close(ad, th, args, tangents, what="jvp"):
     _close(adlab.jvp(ad, tuple(args), tuple(tangents))[1], want, what=what)
 
 
+def _first_order_as_torch(ad, th, x, rng):
+    """ad at x against th: the value, the VJP (functional and eager) with one random
+    cotangent u, and the JVP along one random tangent v; returns (u, v)."""
+    out = ad(x)
+    u = _random(np.shape(out), rng)
+    want_out, (want,) = torch_vjp(th, [x], u)
+    _close(out, want_out)
+    _close(adlab.vjp(ad, x)[1](u)[0], want, what="vjp")
+    t = adlab.tensor(x, requires_grad=True)
+    ad(t).backward(gradient=u)
+    _close(t.grad, want, what=".grad")
+    v = _random(x.shape, rng)
+    _jvp_close(ad, th, [x], [v])
+    return u, v
+
+
 def _poly(x):
     return sum(c * x ** k for k, c in enumerate([1.0, 2.0, 3.0]))
 
@@ -637,18 +621,7 @@ TIES = np.array([[1.0, 3.0, 3.0, -2.0], [2.0, 2.0, 2.0, 0.0], [-1.0, 0.5, -1.0, 
 ], ids=["amax", "max", "method max", "amin", "min", "amax axis 1", "amax dim 0 keepdim",
         "amin axis 1 keepdims", "method min axis 0", "amax both axes"])
 def test_max_and_min_reductions_share_the_gradient_among_ties_as_torch(ad, th):
-    rng = np.random.default_rng([SEED, 10])
-    x = np.vstack([TIES, -TIES])
-    out = ad(x)
-    u = _random(np.shape(out), rng)
-    want_out, (want,) = torch_vjp(th, [x], u)
-    _close(out, want_out)
-    _close(adlab.vjp(ad, x)[1](u)[0], want, what="vjp")
-    t = adlab.tensor(x, requires_grad=True)
-    ad(t).backward(gradient=u)
-    _close(t.grad, want, what=".grad")
-    v = _random(x.shape, rng)
-    _close(adlab.jvp(ad, (x,), (v,))[1], torch.func.jvp(th, (_t(x),), (_t(v),))[1], what="jvp")
+    _first_order_as_torch(ad, th, np.vstack([TIES, -TIES]), np.random.default_rng([SEED, 10]))
 
 
 @pytest.mark.parametrize("which", ["max", "min"])
@@ -767,18 +740,8 @@ def test_sqrt_at_zero_is_inf_as_torch():
         "std of a constant", "std ddof=1 of a constant", "std of a constant row",
         "std of a constant column"])
 def test_norm_and_std_where_they_are_zero_as_torch(ad, th, x):
-    rng = np.random.default_rng([SEED, 12])
-    out = ad(x)
-    u = _random(np.shape(out), rng)
-    want_out, (want,) = torch_vjp(th, [x], u)
     with np.errstate(all="raise"):
-        _close(out, want_out)
-        _close(adlab.vjp(ad, x)[1](u)[0], want, what="vjp")
-        t = adlab.tensor(x, requires_grad=True)
-        ad(t).backward(gradient=u)
-        _close(t.grad, want, what=".grad")
-        v = _random(x.shape, rng)
-        _close(adlab.jvp(ad, (x,), (v,))[1], torch.func.jvp(th, (_t(x),), (_t(v),))[1], what="jvp")
+        _first_order_as_torch(ad, th, x, np.random.default_rng([SEED, 12]))
 
 
 def test_atan2_at_the_origin_as_torch():
@@ -804,20 +767,10 @@ def test_atan2_at_the_origin_as_torch():
     (np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 4.0], [1.0, 2.0, 3.0]]), 0),
 ], ids=["one zero", "two zeros", "all zeros", "rows with zeros", "columns with zeros"])
 def test_prod_with_zeros_as_torch(x, axis):
-    rng = np.random.default_rng([SEED, 13])
     ad = lambda v: adlab.prod(v, axis=axis)  # noqa: E731
     th = (lambda v: torch.prod(v)) if axis is None else (lambda v: torch.prod(v, axis))
-    out = ad(x)
-    u = _random(np.shape(out), rng)
-    want_out, (want,) = torch_vjp(th, [x], u)
     with np.errstate(all="raise"):
-        _close(out, want_out)
-        _close(adlab.vjp(ad, x)[1](u)[0], want, what="vjp")
-        t = adlab.tensor(x, requires_grad=True)
-        ad(t).backward(gradient=u)
-        _close(t.grad, want, what=".grad")
-        v = _random(x.shape, rng)
-        _jvp_close(ad, th, [x], [v])
+        u, v = _first_order_as_torch(ad, th, x, np.random.default_rng([SEED, 13]))
         want_h = torch_hvp(th, [x], u, [v])[0]
         for route, got in zip(HVP_ROUTES, adlab_hvps(ad, [x], u, [v])):
             _close(got[0], want_h, what=route)
