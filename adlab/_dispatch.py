@@ -148,7 +148,7 @@ class Box:
     """Base class of every value that carries derivative information.
 
     Subclasses set ``_level`` and register a processor with `register`.
-    ``__array_ufunc__`` is defined by `adlab.primitives.ArrayMethods` so that
+    ``__array_ufunc__`` is defined by `adlab.arraymethods.ArrayMethods` so that
     numpy hands mixed expressions back to adlab.
     """
 
@@ -194,7 +194,19 @@ def apply(prim: Primitive, args: tuple, params: dict = EMPTY):
 
 
 def evaluate(prim: Primitive, args: tuple, params: dict = EMPTY):
-    """Compute `prim` on plain values, with numpy's floating-point semantics."""
+    """Compute `prim` on plain values, with numpy's floating-point semantics.
+
+    Python scalars take the primitive's `fast` path when it has one (falling
+    back to numpy where Python raises or returns a complex). An argument that
+    is a list or tuple holding adlab values is stacked into one value and the
+    primitive applied to that, so ``mean([x, x + 2])`` is recorded. A result
+    that is neither a numpy array nor a scalar (a torch tensor among the
+    arguments) goes to `errors.foreign_result`: its values become a numpy
+    array, or, if torch was following its derivatives, an error naming the
+    operation is raised. Other failures of the numpy
+    function are re-raised by `errors.explain` with the operation, the
+    shapes and a fix.
+    """
     fast = prim.fast
     if fast is not None:
         for a in args:

@@ -100,7 +100,7 @@ class ArrayMethods(Box):
             if op is not None and len(inputs) == 2:
                 return type(self)._wrap_plain(compare(inputs[0], inputs[1], op), self)
             if ufunc in _TRUTH:
-                return type(self)._wrap_plain(P._constant(ufunc, *inputs), self)
+                return type(self)._wrap_plain(P._values_of(ufunc, *inputs), self)
             if ufunc is np.logaddexp:
                 from .composites import logaddexp
 
@@ -113,8 +113,8 @@ class ArrayMethods(Box):
         if lost:
             if method != "__call__":
                 what = f"numpy.{ufunc.__name__}.{method}"
-                fix = (f"use the adlab operation instead (adlab.sum for add.reduce, adlab.outer "
-                       f"for multiply.outer)")
+                fix = ("use the adlab operation instead (adlab.sum for add.reduce, adlab.outer "
+                       "for multiply.outer)")
             elif kwargs:
                 what = f"numpy.{ufunc.__name__} with {', '.join(k + '=' for k in kwargs)}"
                 fix = f"call it without {', '.join(k + '=' for k in kwargs)} (adlab writes no arrays in place)"
@@ -223,22 +223,22 @@ class ArrayMethods(Box):
     # -- truth values: masks, no derivative ---------------------------------------
 
     def __and__(self, other):
-        return type(self)._wrap_plain(P._constant(np.logical_and, self, other), self)
+        return type(self)._wrap_plain(P._values_of(np.logical_and, self, other), self)
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return type(self)._wrap_plain(P._constant(np.logical_or, self, other), self)
+        return type(self)._wrap_plain(P._values_of(np.logical_or, self, other), self)
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return type(self)._wrap_plain(P._constant(np.logical_xor, self, other), self)
+        return type(self)._wrap_plain(P._values_of(np.logical_xor, self, other), self)
 
     __rxor__ = __xor__
 
     def __invert__(self):
-        return type(self)._wrap_plain(P._constant(np.logical_not, self), self)
+        return type(self)._wrap_plain(P._values_of(np.logical_not, self), self)
 
     # -- comparisons give plain values, for Python control flow ---------------
 
@@ -268,7 +268,8 @@ class ArrayMethods(Box):
     def __len__(self):
         shape = self.shape
         if not shape:
-            raise TypeError("len() of a 0-d tensor: it has no first axis (use .item()).")
+            raise errors.AdlabTypeError(
+                f"len() of {self._kind} of shape (): it has no first axis (use .item()).")
         return shape[0]
 
     def __iter__(self):
@@ -411,11 +412,11 @@ class ArrayMethods(Box):
 
     def all(self, axis=None, *, dim=None):
         """Whether every entry is nonzero (no derivative)."""
-        return type(self)._wrap_plain(np.all(raw(self), axis=axis if dim is None else dim), self)
+        return P.truth_reduction(P.ALL, self, axis if dim is None else dim)
 
     def any(self, axis=None, *, dim=None):
         """Whether some entry is nonzero (no derivative)."""
-        return type(self)._wrap_plain(np.any(raw(self), axis=axis if dim is None else dim), self)
+        return P.truth_reduction(P.ANY, self, axis if dim is None else dim)
 
     def eq(self, other):
         return self == other
@@ -641,11 +642,11 @@ class ArrayMethods(Box):
 
     def add(self, other, alpha=1):
         """self + alpha * other (PyTorch's add; a new tensor)."""
-        return P.add(self, other if alpha == 1 else P.mul(alpha, other))
+        return P.add(self, other, alpha=alpha)
 
     def sub(self, other, alpha=1):
         """self - alpha * other (PyTorch's sub; a new tensor)."""
-        return P.sub(self, other if alpha == 1 else P.mul(alpha, other))
+        return P.sub(self, other, alpha=alpha)
 
     def mul(self, other):
         return P.mul(self, other)

@@ -101,6 +101,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     tensors = _as_tuple(tensors, "tensors")
     if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray, float)):
         grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    if len(grad_tensors) != len(tensors):
+        raise errors.AdlabValueError(
+            f"autograd.backward: {len(grad_tensors)} grad_tensors for {len(tensors)} tensors; "
+            f"give one per tensor (None for a one-element tensor).")
     for k, (t, g) in enumerate(zip(tensors, grad_tensors)):
         keep = retain_graph if k == len(tensors) - 1 else True
         t.backward(g, retain_graph=keep, create_graph=create_graph)

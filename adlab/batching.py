@@ -202,7 +202,7 @@ def vmap(f, in_axes=0, out_axes=0):
         size = next(iter(sizes))
         level = new_level()
         boxed = [x if a is None else BatchTracer(level, _move_in(x, a))
-                 for k, (x, a) in enumerate(zip(leaves, axes))]
+                 for x, a in zip(leaves, axes)]
         kw_boxed = [BatchTracer(level, _move_in(x, 0)) for x in kw_leaves]
         out = f(*tree_unflatten(treedef, boxed), **tree_unflatten(kw_def, kw_boxed))
         out_leaves, out_def = tree_flatten(out)
@@ -218,7 +218,7 @@ def vmap(f, in_axes=0, out_axes=0):
 
 
 def _move_out(o, axis, level, size, given):
-    from .primitives import broadcast_to, moveaxis
+    from .primitives import broadcast_to
 
     if type(o) is BatchTracer and o._level == level:
         if axis is None:

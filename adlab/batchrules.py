@@ -18,7 +18,8 @@ import numpy as np
 from ._dispatch import apply, shape_of
 
 
-def _P():
+def _primitives():
+    """adlab.primitives (imported when a rule first runs: it imports this module)."""
     from . import primitives
 
     return primitives
@@ -42,12 +43,12 @@ def _lift(a, rank):
     k = len(s) - 1
     if k >= rank:
         return a
-    return _P().reshape(a, s[:1] + (1,) * (rank - k) + s[1:])
+    return _primitives().reshape(a, s[:1] + (1,) * (rank - k) + s[1:])
 
 
 def _spread(a, b, size):
     """An argument as a batched one: unbatched values are broadcast over the batch."""
-    return a if b else _P().broadcast_to(a, (size,) + shape_of(a))
+    return a if b else _primitives().broadcast_to(a, (size,) + shape_of(a))
 
 
 def elementwise(prim, args, batched, **params):
@@ -68,10 +69,10 @@ def arg_reduction(prim, args, batched, axis=None, keepdims=False):
     """argmax and argmin: over one axis one further along, or over each example flattened."""
     if axis is None:
         x = args[0]
-        flat = _P().reshape(x, (shape_of(x)[0], -1))
+        flat = _primitives().reshape(x, (shape_of(x)[0], -1))
         out = apply(prim, (flat,), {"axis": (1,), "keepdims": False})
         if keepdims:
-            out = _P().reshape(out, shape_of(out) + (1,) * _rank(x, True))
+            out = _primitives().reshape(out, shape_of(out) + (1,) * _rank(x, True))
         return out
     rank = _rank(args[0], True)
     return apply(prim, args, {"axis": (axis[0] % rank + 1,), "keepdims": keepdims})
@@ -134,7 +135,7 @@ def scattering(prim, args, batched, index, shape):
 def matmul(prim, args, batched):
     """x @ y with a batch axis on either or both: vectors become 1-row or 1-column matrices,
     the stacks are aligned, and the added axes are dropped after."""
-    P = _P()
+    P = _primitives()
     (a, b), (ba, bb) = args, batched
     na, nb = _rank(a, ba), _rank(b, bb)
     if na == 1:  # a row vector (1, k)
@@ -159,7 +160,7 @@ def matmul(prim, args, batched):
 
 
 def dot(prim, args, batched):
-    P = _P()
+    P = _primitives()
     (a, b), (ba, bb) = args, batched
     if ba and bb:
         return P.sum_(P.mul(a, b), axis=-1)
@@ -167,7 +168,7 @@ def dot(prim, args, batched):
 
 
 def outer(prim, args, batched):
-    P = _P()
+    P = _primitives()
     (a, b), (_, bb) = args, batched
     col = P.reshape(a, shape_of(a) + (1,))  # (B, n, 1) or (n, 1)
     row = P.reshape(b, shape_of(b)[:-1] + (1,) + shape_of(b)[-1:]) if bb else b  # (B, 1, m)
@@ -175,7 +176,7 @@ def outer(prim, args, batched):
 
 
 def tensordot(prim, args, batched, axes):
-    P = _P()
+    P = _primitives()
     (a, b), (ba, bb) = args, batched
     a_axes, b_axes = axes
     if ba and not bb:
@@ -216,7 +217,7 @@ def tiling(prim, args, batched, reps):
 
 
 def rolling(prim, args, batched, shift, axis):
-    P = _P()
+    P = _primitives()
     x = args[0]
     rank = _rank(x, True)
     if axis is None:
@@ -234,7 +235,7 @@ def tracing(prim, args, batched, offset, axis1, axis2):
 def taking(prim, args, batched, axis):
     """take_at(x, i): x mapped, i shared: one axis further; i mapped, x shared: take with
     the whole batch of indices, then the batch axis to the front; both: a loop."""
-    P = _P()
+    P = _primitives()
     (x, i), (bx, bi) = args, batched
     if bx and not bi:
         return apply(prim, (x, i), {"axis": axis + 1})
@@ -256,3 +257,8 @@ def stacked(prim, args, batched):
     """Operations on the last axes that numpy applies to stacks (inv, det): the batch is
     one more stacking axis in front."""
     return apply(prim, args, {})
+
+
+def looping(prim, args, batched, **params):
+    """No rule: vmap runs the primitive once per example and stacks the results."""
+    return NotImplemented

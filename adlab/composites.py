@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from . import primitives as P
-from ._dispatch import Box, apply, raw, shape_of, strip
+from ._dispatch import Box, raw, shape_of, strip
 from .errors import AdlabTypeError, AdlabValueError
 
 
@@ -60,11 +60,16 @@ def split(x, split_size_or_sections, dim=0, *, axis=None):
         sizes = [operator.index(s) for s in split_size_or_sections]
         if sum(sizes) != n:
             raise AdlabValueError(f"split: sizes {sizes} add up to {sum(sizes)}, not {n}.")
+    return tuple(_pieces(x, a, sizes))
+
+
+def _pieces(x, axis, sizes):
+    """x cut along `axis` into consecutive pieces of the given sizes."""
     out, start = [], 0
     for size in sizes:
-        out.append(_take(x, a, slice(start, start + size)))
+        out.append(_take(x, axis, slice(start, start + size)))
         start += size
-    return tuple(out)
+    return out
 
 
 def chunk(x, chunks, dim=0):
@@ -84,11 +89,7 @@ def array_split(x, indices_or_sections, axis=0):
     else:
         cuts = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
         sizes = [builtins.max(b - c, 0) for c, b in zip(cuts[:-1], cuts[1:])]
-    out, start = [], 0
-    for size in sizes:
-        out.append(_take(x, a, slice(start, start + size)))
-        start += size
-    return out
+    return _pieces(x, a, sizes)
 
 
 def unbind(x, dim=0):
@@ -145,15 +146,15 @@ def mv(a, v):
     return P.matmul(a, v)
 
 
-def _index_array(index):
+def _index_array(index, op):
     v = strip(index)
     if isinstance(v, Box):
         raise AdlabTypeError(
-            "an index that differs from example to example under vmap is not supported; "
-            "vmap over the values only, or loop over the examples.")
+            f"{op}: indices that differ from example to example under vmap are not supported "
+            f"here; index with x[i] (adlab.take_at), or loop over the examples.")
     v = np.asarray(raw(v))
     if v.dtype.kind not in "iub":
-        raise AdlabTypeError(f"indices must be integers, got dtype {v.dtype}.")
+        raise AdlabTypeError(f"{op}: indices must be integers, got dtype {v.dtype}.")
     return v
 
 
@@ -161,7 +162,7 @@ def take_along_axis(x, indices, axis):
     """numpy's take_along_axis: x's entries at `indices` along `axis` (the derivative goes to
     each entry taken)."""
     a = _axis(x, axis, "take_along_axis")
-    idx = _index_array(indices)
+    idx = _index_array(indices, "take_along_axis")
     grids = list(np.indices(idx.shape, sparse=True))
     grids[a] = idx
     return P.getitem(x, tuple(grids))
@@ -174,25 +175,30 @@ def gather(x, dim, index):
 
 def index_select(x, dim, index):
     """PyTorch's index_select: the slices of x at `index` along `dim`."""
-    return _take(x, _axis(x, dim, "index_select"), _index_array(index))
+    return _take(x, _axis(x, dim, "index_select"), _index_array(index, "index_select"))
 
 
 def take(x, indices, axis=None):
     """numpy's take: entries of x (flattened when axis is None) at `indices`."""
-    idx = _index_array(indices)
+    idx = _index_array(indices, "take")
     if axis is None:
         return P.getitem(P.ravel(x), idx)
     return _take(x, _axis(x, axis, "take"), idx)
 
 
+def _order(x, axis, descending, op):
+    a = _axis(x, axis, op)
+    v = strip(x)
+    if isinstance(v, Box):
+        raise AdlabTypeError(f"{op}: sorting under vmap is not supported; loop over the examples.")
+    v = raw(v)
+    return np.argsort(-v if descending else v, axis=a, kind="stable")
+
+
 def argsort(x, axis=-1, *, dim=None, descending=False, stable=True):
-    """The order that sorts x along `axis` (no derivative); `descending` as PyTorch."""
-    a = _axis(x, axis if dim is None else dim, "argsort")
-    v = raw(strip(x)) if not isinstance(strip(x), Box) else None
-    if v is None:
-        raise AdlabTypeError("argsort: sorting under vmap is not supported; loop over the examples.")
-    order = np.argsort(-v if descending else v, axis=a, kind="stable")
-    return P._like_input(order, x)
+    """The order that sorts x along `axis` (no derivative; ties keep their order, so
+    `stable` is accepted for PyTorch's sake); `descending` as PyTorch."""
+    return P._like_input(_order(x, axis if dim is None else dim, descending, "argsort"), x)
 
 
 def sort(x, axis=-1, *, dim=None, descending=False, stable=True):
@@ -201,7 +207,7 @@ def sort(x, axis=-1, *, dim=None, descending=False, stable=True):
     numpy's ``sort(x, axis)`` gives the values; PyTorch's ``sort(x, dim=d)`` (the
     keyword) gives (values, indices), as its Tensor.sort method does.
     """
-    order = argsort(x, axis, dim=dim, descending=descending)
+    order = P._like_input(_order(x, axis if dim is None else dim, descending, "sort"), x)
     values = take_along_axis(x, order, axis if dim is None else dim)
     if dim is None:
         return values
@@ -209,9 +215,10 @@ def sort(x, axis=-1, *, dim=None, descending=False, stable=True):
 
 
 def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's names
-    """PyTorch's topk: the k largest (or smallest) entries along `dim`, as (values, indices)."""
+    """PyTorch's topk: the k largest (or smallest) entries along `dim`, as (values, indices),
+    always in sorted order (`sorted` is accepted for PyTorch's sake)."""
     a = _axis(x, dim, "topk")
-    order = raw(argsort(x, a, descending=largest))
+    order = _order(x, a, largest, "topk")
     idx = np.take(order, np.arange(operator.index(k)), axis=a)
     return P.ValuesIndices((take_along_axis(x, idx, a), P._like_input(idx, x)))
 
@@ -234,37 +241,37 @@ def rsqrt(x):
 
 def logical_and(x, y):
     """Elementwise `and` of truth values (no derivative)."""
-    return P._like_input(P._constant(np.logical_and, x, y), x)
+    return P._like_input(P._values_of(np.logical_and, x, y), x)
 
 
 def logical_or(x, y):
     """Elementwise `or` of truth values (no derivative)."""
-    return P._like_input(P._constant(np.logical_or, x, y), x)
+    return P._like_input(P._values_of(np.logical_or, x, y), x)
 
 
 def logical_xor(x, y):
     """Elementwise exclusive `or` of truth values (no derivative)."""
-    return P._like_input(P._constant(np.logical_xor, x, y), x)
+    return P._like_input(P._values_of(np.logical_xor, x, y), x)
 
 
 def logical_not(x):
     """Elementwise `not` of truth values (no derivative)."""
-    return P._like_input(P._constant(np.logical_not, x), x)
+    return P._like_input(P._values_of(np.logical_not, x), x)
 
 
 def isnan(x):
     """Where x is nan (no derivative)."""
-    return P._like_input(P._constant(np.isnan, x), x)
+    return P._like_input(P._values_of(np.isnan, x), x)
 
 
 def isinf(x):
     """Where x is infinite (no derivative)."""
-    return P._like_input(P._constant(np.isinf, x), x)
+    return P._like_input(P._values_of(np.isinf, x), x)
 
 
 def isfinite(x):
     """Where x is finite (no derivative)."""
-    return P._like_input(P._constant(np.isfinite, x), x)
+    return P._like_input(P._values_of(np.isfinite, x), x)
 
 
 def masked_fill(x, mask, value):
@@ -273,36 +280,47 @@ def masked_fill(x, mask, value):
 
 
 def all(x, axis=None, *, dim=None):  # noqa: A001 - numpy's and PyTorch's name
-    """Whether every entry is nonzero (no derivative)."""
-    a = axis if dim is None else dim
-    return P._like_input(np.all(raw(x), axis=a), x)
+    """Whether every entry is nonzero, over `axis` (no derivative)."""
+    return P.truth_reduction(P.ALL, x, axis if dim is None else dim)
 
 
 def any(x, axis=None, *, dim=None):  # noqa: A001
-    """Whether some entry is nonzero (no derivative)."""
-    a = axis if dim is None else dim
-    return P._like_input(np.any(raw(x), axis=a), x)
+    """Whether some entry is nonzero, over `axis` (no derivative)."""
+    return P.truth_reduction(P.ANY, x, axis if dim is None else dim)
+
+
+def _one_bool(x, y, op):
+    """The values of x and y for a yes-or-no answer about the whole arrays (not under vmap)."""
+    if isinstance(strip(x), Box) or isinstance(strip(y), Box):
+        raise AdlabTypeError(
+            f"{op}: one yes-or-no answer for whole arrays cannot be batched by vmap; use "
+            f"adlab.isclose and adlab.all, which give one answer per example.")
+    return raw(x), raw(y)
 
 
 def allclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether x and y agree entrywise within the tolerances (a Python bool)."""
-    return bool(np.allclose(raw(x), raw(y), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    a, b = _one_bool(x, y, "allclose")
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(x, y, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Where x and y agree within the tolerances (no derivative)."""
-    return P._like_input(np.isclose(raw(x), raw(y), rtol=rtol, atol=atol, equal_nan=equal_nan), x)
+    return P._like_input(P._values_of(
+        lambda a, b: np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), x, y), x)
 
 
 def equal(x, y):
     """Whether x and y have the same shape and entries (PyTorch's equal; a Python bool)."""
-    return bool(np.array_equal(raw(x), raw(y)))
+    a, b = _one_bool(x, y, "equal")
+    return bool(np.array_equal(a, b))
 
 
 def nonzero(x, *, as_tuple=False):
     """The indices of the nonzero entries (no derivative): numpy's tuple of index arrays
     with as_tuple=True, else PyTorch's (count, ndim) array."""
-    idx = np.nonzero(raw(x))
+    v, _ = _one_bool(x, 0.0, "nonzero")
+    idx = np.nonzero(v)
     return idx if as_tuple else P._like_input(np.stack(idx, axis=-1), x)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import errors
 from ._dispatch import Box, Primitive, Variadic, apply, raw, shape_of
+from .primitives import _zeros  # zeros of x's shape: batched under vmap, one example's shape
 from .pytrees import tree_flatten, tree_flatten_up_to, tree_unflatten
 
 
@@ -61,11 +62,6 @@ def _check_linear(name, pull, ans):
         )
 
 
-def _zeros(x):
-    """Zeros of x's shape, as a constant (batched under vmap, one example's shape)."""
-    from .primitives import _zeros as zeros
-
-    return zeros(x)
 
 
 class _Call:
@@ -147,6 +143,19 @@ class _ClosesOver(errors.AdlabTypeError):
     """The function of a custom rule returned a box although its arguments were plain."""
 
 
+def _per_cotangent(pull):
+    """A VJP rule for each argument from `pull(g, leaves)`, which gives every argument's
+    cotangent at once: called for argument 0, 1, ... with the same g, it runs once."""
+    last = [None, None]
+
+    def rule(i, g, ans, *leaves):
+        if last[0] is not g:
+            last[0], last[1] = g, pull(g, leaves)
+        return last[1][i]
+
+    return rule
+
+
 def _checked(rule, name, what):
     """A rule whose result must have the shape of the argument (VJP) or the output (JVP)."""
     def checked(i, g, ans, *leaves):
@@ -224,13 +233,16 @@ class custom_jvp(_Custom):
         def jvp_rule(i, t, ans, *leaves):
             return tangent_along(i, t, leaves)
 
-        def vjp_rule(i, g, ans, *leaves):
+        def pull(g, leaves):
             from .transforms import vjp
 
-            # the JVP is linear in the tangent t of leaf i: its transpose pulls g back
-            return vjp(lambda t: tangent_along(i, t, leaves), _zeros(leaves[i]))[1](g)[0]
+            def tangent(*ts):
+                return self.rule(*call.static, call.dynamic(leaves), call.dynamic(ts))[1]
 
-        return jvp_rule, vjp_rule
+            # the JVP is linear in the tangents: its transpose pulls g back to every leaf
+            return vjp(tangent, *[_zeros(x) for x in leaves])[1](g)
+
+        return jvp_rule, _per_cotangent(pull)
 
 
 class custom_vjp(_Custom):
@@ -292,9 +304,10 @@ class custom_vjp(_Custom):
                 raise errors.AdlabTypeError(
                     f"{exc} Give each cotangent its argument's structure.") from None
 
-        def vjp_rule(i, g, ans, *leaves):
-            c = cotangents(leaves, g)[i]
-            return _zeros(leaves[i]) if c is None else c
+        def pull(g, leaves):
+            return [_zeros(x) if c is None else c for c, x in zip(cotangents(leaves, g), leaves)]
+
+        vjp_rule = _per_cotangent(pull)
 
         def jvp_rule(i, t, ans, *leaves):
             from .transforms import vjp
@@ -330,22 +343,23 @@ class _Checkpointed(_Custom):
             ts[i] = t
             return jvp(flat, tuple(leaves), tuple(ts))[1]
 
-        def vjp_rule(i, g, ans, *leaves):
+        def pull(g, leaves):
             from .transforms import vjp
 
-            return vjp(flat, *leaves)[1](g)[i]  # run fun's forward pass again, then pull g back
+            return vjp(flat, *leaves)[1](g)  # fun's forward pass again, then g pulled back
 
-        return jvp_rule, vjp_rule
+        return jvp_rule, _per_cotangent(pull)
 
 
 def checkpoint(fun):
     """fun, recomputed in the backward pass instead of storing its intermediate values.
 
     Reverse mode records one node for the whole call, keeping only its
-    arguments; its VJP runs fun again under `adlab.vjp`. Memory falls from
-    every intermediate value of fun to its inputs, at the cost of a second
-    forward pass of fun (Griewank and Walther's checkpointing). Forward mode
-    differentiates fun directly.
+    arguments; in the backward pass that node runs fun again under
+    `adlab.vjp`, once, and pulls the cotangent back to all of its arguments.
+    Memory falls from every intermediate value of fun to its inputs, at the
+    cost of a second forward pass of fun (Griewank and Walther's
+    checkpointing). Forward mode differentiates fun directly.
     """
     return _Checkpointed(fun)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ._dispatch import raw
 from .pytrees import tree_flatten, tree_unflatten
+from . import errors
 
 
 def _float64(x):
@@ -25,13 +26,18 @@ def _leaves(out):
     return [np.asarray(raw(o), dtype=np.float64) for o in tree_flatten(out)[0]]
 
 
+def _shifted(args, tangents, step):
+    """The point args + step * tangents in float64, Python floats staying floats."""
+    out = []
+    for a, t in zip(args, tangents):
+        a = _float64(a)
+        v = a + step * t
+        out.append(float(v) if type(a) is float else v)
+    return out
+
+
 def _numerical_jvp(f, args, tangents, eps):
-    plus = [_float64(a) + eps * t for a, t in zip(args, tangents)]
-    minus = [_float64(a) - eps * t for a, t in zip(args, tangents)]
-    plus = [float(p) if np.ndim(p) == 0 and not isinstance(_float64(a), np.ndarray) else p
-            for p, a in zip(plus, args)]
-    minus = [float(m) if np.ndim(m) == 0 and not isinstance(_float64(a), np.ndarray) else m
-             for m, a in zip(minus, args)]
+    plus, minus = _shifted(args, tangents, eps), _shifted(args, tangents, -eps)
     return [(p - m) / (2 * eps) for p, m in zip(_leaves(f(*plus)), _leaves(f(*minus)))]
 
 
@@ -69,9 +75,8 @@ def _check_rev(f, args, eps, atol, rtol, rng, order):
     from .transforms import vjp
 
     out, vjp_fn = vjp(f, *args)
-    cts = tree_flatten(out)[0]
-    cts = [_random_like(o, rng) for o in cts]
-    leaves, treedef = tree_flatten(out)
+    out_leaves, treedef = tree_flatten(out)
+    cts = [_random_like(o, rng) for o in out_leaves]
     ct_tree = tree_unflatten(treedef, cts)
     pulled = vjp_fn(ct_tree)
     tangents = [_random_like(a, rng) for a in args]
@@ -102,7 +107,7 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=None, atol=None, rto
         modes = (modes,)
     unknown = set(modes) - {"fwd", "rev"}
     if unknown:
-        raise ValueError(f"check_grads: modes are 'fwd' and 'rev', got {sorted(unknown)}.")
+        raise errors.AdlabValueError(f"check_grads: modes are 'fwd' and 'rev', got {sorted(unknown)}.")
     leaves, treedef = tree_flatten(tuple(args))  # pytree arguments: checked leaf by leaf
 
     def flat(*xs):

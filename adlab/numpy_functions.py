@@ -20,8 +20,11 @@ from . import primitives as P
 from ._dispatch import shape_of
 
 
+_NOT_GIVEN = getattr(np, "_NoValue", object())  # what numpy passes for an option left out
+
+
 def _no_options(name, **options):
-    used = [k for k, v in options.items() if v is not None and v is not np._NoValue]
+    used = [k for k, v in options.items() if v is not None and v is not _NOT_GIVEN]
     if used:
         raise errors.AdlabValueError(
             f"numpy.{name}: adlab values do not take {', '.join(k + '=' for k in used)}; "
@@ -30,20 +33,20 @@ def _no_options(name, **options):
 
 
 def _reduction(name, fn):
-    def call(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
-             where=np._NoValue):
+    def call(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOT_GIVEN,
+             where=_NOT_GIVEN):
         _no_options(name, dtype=dtype, out=out, initial=initial, where=where)
-        return fn(a, axis, bool(keepdims) if keepdims is not np._NoValue else False)
+        return fn(a, axis, bool(keepdims) if keepdims is not _NOT_GIVEN else False)
     return call
 
 
 def _variance(fn, name):
-    def call(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
-             mean=np._NoValue, correction=np._NoValue):
+    def call(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NOT_GIVEN,
+             mean=_NOT_GIVEN, correction=_NOT_GIVEN):
         _no_options(name, dtype=dtype, out=out, where=where, mean=mean)
-        if correction is not np._NoValue:
+        if correction is not _NOT_GIVEN:
             ddof = correction
-        return fn(a, axis, bool(keepdims) if keepdims is not np._NoValue else False, ddof)
+        return fn(a, axis, bool(keepdims) if keepdims is not _NOT_GIVEN else False, ddof)
     return call
 
 
@@ -93,9 +96,9 @@ def _where(condition, *xy):
     return P.where(condition, *xy)
 
 
-def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
     _no_options("clip", out=out)
-    return P.clip(a, kwargs.get("min", a_min), kwargs.get("max", a_max))
+    return P.clip(a, a_min, a_max, min=min, max=max)
 
 
 def _einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe",
@@ -118,17 +121,8 @@ def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return P.trace(a, offset=offset, axis1=axis1, axis2=axis2)
 
 
-def _shape(a):
-    return shape_of(a)
-
-
-def _ndim(a):
-    return len(shape_of(a))
-
-
 def _size(a, axis=None):
-    s = shape_of(a)
-    return s[axis] if axis is not None else int(np.prod(s)) if s else 1
+    return shape_of(a)[axis] if axis is not None else C.numel(a)
 
 
 def _np_split(ary, indices_or_sections, axis=0):
@@ -157,7 +151,7 @@ FUNCTIONS = {
     np.dot: P.dot,
     np.vdot: P.vdot,
     np.inner: P.inner,
-    np.outer: lambda a, b, out=None: P.outer(a, b),
+    np.outer: lambda a, b, out=None: _no_options("outer", out=out) or P.outer(a, b),
     np.tensordot: P.tensordot,
     np.einsum: _einsum,
     np.trace: _trace,
@@ -180,8 +174,8 @@ FUNCTIONS = {
     np.tile: P.tile,
     np.roll: P.roll,
     np.copy: lambda a, order="K", subok=False: P.copy(a),
-    np.round: lambda a, decimals=0, out=None: P.round_(a, decimals),
-    np.around: lambda a, decimals=0, out=None: P.round_(a, decimals),
+    np.round: lambda a, decimals=0, out=None: _no_options("round", out=out) or P.round_(a, decimals),
+    np.around: lambda a, decimals=0, out=None: _no_options("around", out=out) or P.round_(a, decimals),
     np.linalg.norm: _norm,
     np.linalg.inv: P.inv,
     np.linalg.solve: P.solve,
@@ -196,14 +190,15 @@ FUNCTIONS = {
     np.flip: lambda m, axis=None: C.flip(m, axis),
     np.tril: lambda m, k=0: C.tril(m, k),
     np.triu: lambda m, k=0: C.triu(m, k),
-    np.take: lambda a, indices, axis=None, out=None, mode="raise": C.take(a, indices, axis),
+    np.take: lambda a, indices, axis=None, out=None, mode="raise": (
+        _no_options("take", out=out) or C.take(a, indices, axis)),
     np.take_along_axis: lambda arr, indices, axis: C.take_along_axis(arr, indices, axis),
     np.split: lambda ary, indices_or_sections, axis=0: _np_split(ary, indices_or_sections, axis),
     np.array_split: lambda ary, indices_or_sections, axis=0: C.array_split(ary, indices_or_sections,
                                                                             axis),
     np.sort: lambda a, axis=-1, kind=None, order=None: C.sort(a, axis),
-    np.shape: _shape,
-    np.ndim: _ndim,
+    np.shape: C.shape,
+    np.ndim: C.ndim,
     np.size: _size,
 }
 if hasattr(np, "concat"):  # numpy 2's name

@@ -25,6 +25,7 @@ tests all read `PRIMITIVES`; adding an operation is one `defprim` call.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 import string
@@ -33,7 +34,7 @@ import numpy as np
 
 from . import _dispatch as D
 from . import batchrules as B
-from ._dispatch import EMPTY, Box, Primitive, Variadic, apply, raw, shape_of, strip
+from ._dispatch import EMPTY, Box, Primitive, Variadic, _holds_box, apply, raw, shape_of, strip
 from .errors import AdlabTypeError, AdlabValueError
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -100,7 +101,7 @@ def _const(fn, *xs):
     return _float_like(fn(*vals), vals)
 
 
-def _constant(fn, *xs):
+def _values_of(fn, *xs):
     """fn of the values of xs, as they come (booleans stay booleans): no derivative flows."""
     vals, batched = _stripped(xs)
     if batched:  # batch boxes of vmap remain
@@ -529,13 +530,16 @@ def _tensordot_subscripts(na, nb, axes):
     return "".join(a) + "," + "".join(b) + "->" + "".join(out)
 
 
-def _tensordot_rule(i, gt, ans, a, b, axes, transpose_out):
-    spec = _tensordot_subscripts(len(shape_of(a)), len(shape_of(b)), axes)
+def _tensordot_jvp(i, t, ans, a, b, axes):
     args = [a, b]
-    if transpose_out:  # the VJP: the rule of einsum for argument i
-        return _einsum_vjp(i, gt, ans, a, b, subscripts=spec)
-    args[i] = gt
+    args[i] = t
     return apply(TENSORDOT, tuple(args), {"axes": axes})
+
+
+def _tensordot_vjp(i, g, ans, a, b, axes):
+    """The cotangent of argument i: the VJP of the einsum that tensordot is."""
+    spec = _tensordot_subscripts(len(shape_of(a)), len(shape_of(b)), axes)
+    return _einsum_vjp(i, g, ans, a, b, subscripts=spec)
 
 
 # -- the pow rules: right at x = 0 ------------------------------------------------
@@ -610,10 +614,22 @@ DIV = defprim(
 POW = defprim(
     "pow", "^", "{0}^{1}", "{{{0}}}^{{{1}}}", np.power,
     jvp=(_pow_dx, _pow_dy),
-    vjp=(lambda g, ans, x, y: _pow_dx(g, ans, x, y), lambda g, ans, x, y: _pow_dy(g, ans, x, y)),
+    vjp=(_pow_dx, _pow_dy),  # the partials times the cotangent, as times the tangent
     fast=operator.pow,
     partials=(("{1} {0}^({1} − 1)", "{1} {0}^{{{1} - 1}}"), ("ln({0}) {out}", "\\ln({0})\\, {out}")),
     batch=E)
+
+def defelementwise(name, symbol, text, latex, impl, slopes, fast=None, partials=()):
+    """Declare an elementwise function whose local partial with respect to argument k is
+    ``slopes[k](ans, *args)``: its JVP rule for k is t * slope and its VJP rule g * slope."""
+    def rules(slope):
+        return (lambda t, ans, *args: t * slope(ans, *args),
+                lambda g, ans, *args: g * slope(ans, *args))
+
+    pairs = [rules(slope) for slope in slopes]
+    return defprim(name, symbol, text, latex, impl, jvp=[j for j, _ in pairs],
+                   vjp=[v for _, v in pairs], fast=fast, partials=partials, batch=E)
+
 
 def defunary(name, symbol, text, latex, impl, slope, fast=None, partial=("", "")):
     """Declare an elementwise function of one argument whose local partial is
@@ -763,15 +779,12 @@ def _atan2_scale(y, x):
 
 
 # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
-ARCTAN2 = defprim(
+ARCTAN2 = defelementwise(
     "arctan2", "atan2", "atan2({0}, {1})", "\\operatorname{{atan2}}({0}, {1})", np.arctan2,
-    jvp=(lambda t, ans, y, x: t * x * _atan2_scale(y, x),
-         lambda t, ans, y, x: -(t * y * _atan2_scale(y, x))),
-    vjp=(lambda g, ans, y, x: g * x * _atan2_scale(y, x),
-         lambda g, ans, y, x: -(g * y * _atan2_scale(y, x))),
+    slopes=(lambda ans, y, x: x * _atan2_scale(y, x), lambda ans, y, x: -(y * _atan2_scale(y, x))),
     fast=math.atan2,
     partials=(("{1} / ({0}² + {1}²)", "\\frac{{{1}}}{{{0}^2 + {1}^2}}"),
-              ("−{0} / ({0}² + {1}²)", "-\\frac{{{0}}}{{{0}^2 + {1}^2}}")), batch=E)
+              ("−{0} / ({0}² + {1}²)", "-\\frac{{{0}}}{{{0}^2 + {1}^2}}")))
 
 
 def _hypot_scale(x, y, ans):
@@ -783,42 +796,40 @@ def _hypot_scale(x, y, ans):
 
 
 # d hypot(x, y) = (x dx + y dy) / hypot(x, y)
-HYPOT = defprim(
+HYPOT = defelementwise(
     "hypot", "hypot", "hypot({0}, {1})", "\\sqrt{{{0}^2 + {1}^2}}", np.hypot,
-    jvp=(lambda t, ans, x, y: t * x * _hypot_scale(x, y, ans),
-         lambda t, ans, x, y: t * y * _hypot_scale(x, y, ans)),
-    vjp=(lambda g, ans, x, y: g * x * _hypot_scale(x, y, ans),
-         lambda g, ans, x, y: g * y * _hypot_scale(x, y, ans)),
+    slopes=(lambda ans, x, y: x * _hypot_scale(x, y, ans),
+            lambda ans, x, y: y * _hypot_scale(x, y, ans)),
     fast=math.hypot,
-    partials=(("{0} / {out}", "\\frac{{{0}}}{{{out}}}"), ("{1} / {out}", "\\frac{{{1}}}{{{out}}}")),
-    batch=E)
+    partials=(("{0} / {out}", "\\frac{{{0}}}{{{out}}}"), ("{1} / {out}", "\\frac{{{1}}}{{{out}}}")))
 
 # d (x mod y) = dx - floor(x / y) dy   (numpy's remainder: the sign of y, as Python's %)
-MOD = defprim(
+MOD = defelementwise(
     "mod", "mod", "{0} mod {1}", "{0} \\bmod {1}", np.remainder,
-    jvp=(lambda t, ans, x, y: t * _ones(x), lambda t, ans, x, y: -(t * _const(np.floor_divide, x, y))),
-    vjp=(lambda g, ans, x, y: g * _ones(x), lambda g, ans, x, y: -(g * _const(np.floor_divide, x, y))),
+    slopes=(lambda ans, x, y: _ones(x), lambda ans, x, y: -_const(np.floor_divide, x, y)),
     fast=operator.mod,
-    partials=(("1", "1"), ("−⌊{0} / {1}⌋", "-\\left\\lfloor \\frac{{{0}}}{{{1}}} \\right\\rfloor")),
-    batch=E)
+    partials=(("1", "1"), ("−⌊{0} / {1}⌋", "-\\left\\lfloor \\frac{{{0}}}{{{1}}} \\right\\rfloor")))
+
+
+def _larger(a, b):
+    return (a > b) + 0.5 * (a == b)  # ties share the derivative equally
+
+
+def _smaller(a, b):
+    return (a < b) + 0.5 * (a == b)
+
 
 # d max(x, y) = [x > y] dx + [x < y] dy   (ties share the derivative equally)
-MAXIMUM = defprim(
+MAXIMUM = defelementwise(
     "maximum", "max", "max({0}, {1})", "\\max({0}, {1})", np.maximum,
-    jvp=(lambda t, ans, x, y: t * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y),
-         lambda t, ans, x, y: t * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)),
-    vjp=(lambda g, ans, x, y: g * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y),
-         lambda g, ans, x, y: g * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y)),
-    partials=(("[{0} > {1}]", "[{0} > {1}]"), ("[{0} < {1}]", "[{0} < {1}]")), batch=E)
+    slopes=(lambda ans, x, y: _const(_larger, x, y), lambda ans, x, y: _const(_smaller, x, y)),
+    partials=(("[{0} > {1}]", "[{0} > {1}]"), ("[{0} < {1}]", "[{0} < {1}]")))
 
 # d min(x, y) = [x < y] dx + [x > y] dy   (ties share the derivative equally)
-MINIMUM = defprim(
+MINIMUM = defelementwise(
     "minimum", "min", "min({0}, {1})", "\\min({0}, {1})", np.minimum,
-    jvp=(lambda t, ans, x, y: t * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y),
-         lambda t, ans, x, y: t * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y)),
-    vjp=(lambda g, ans, x, y: g * _const(lambda a, b: (a < b) + 0.5 * (a == b), x, y),
-         lambda g, ans, x, y: g * _const(lambda a, b: (a > b) + 0.5 * (a == b), x, y)),
-    partials=(("[{0} < {1}]", "[{0} < {1}]"), ("[{0} > {1}]", "[{0} > {1}]")), batch=E)
+    slopes=(lambda ans, x, y: _const(_smaller, x, y), lambda ans, x, y: _const(_larger, x, y)),
+    partials=(("[{0} < {1}]", "[{0} < {1}]"), ("[{0} > {1}]", "[{0} > {1}]")))
 
 # d relu(x) = [x > 0] dx
 RELU = defunary("relu", "relu", "relu({0})", "\\operatorname{{relu}} {0}",
@@ -842,26 +853,15 @@ WHERE = defprim(
     nondiff=(0,))
 
 
-def _clip_masks(x, lo, hi):
-    """Which argument each entry of clip(x, lo, hi) comes from (PyTorch's clamp: x on the bounds)."""
-    inside = _const(lambda a, lo_, hi_: (a >= lo_) & (a <= hi_), x, lo, hi)
-    below = _const(lambda a, lo_, hi_: (a < lo_) & (lo_ <= hi_), x, lo, hi)
-    above = _const(lambda a, lo_, hi_: np.maximum(a, lo_) > hi_, x, lo, hi)
-    return inside, below, above
-
-
-# d clip(x, lo, hi) = [lo <= x <= hi] dx + [x < lo] dlo + [x > hi] dhi
-CLIP = defprim(
-    "clip", "clip", "clip({0}, {1}, {2})", "\\operatorname{{clip}}({0}, {1}, {2})",
-    np.clip,
-    jvp=(lambda t, ans, x, lo, hi: t * _clip_masks(x, lo, hi)[0],
-         lambda t, ans, x, lo, hi: t * _clip_masks(x, lo, hi)[1],
-         lambda t, ans, x, lo, hi: t * _clip_masks(x, lo, hi)[2]),
-    vjp=(lambda g, ans, x, lo, hi: g * _clip_masks(x, lo, hi)[0],
-         lambda g, ans, x, lo, hi: g * _clip_masks(x, lo, hi)[1],
-         lambda g, ans, x, lo, hi: g * _clip_masks(x, lo, hi)[2]),
+# d clip(x, lo, hi) = [lo <= x <= hi] dx + [x < lo] dlo + [x > hi] dhi   (x on the bounds, as
+# PyTorch's clamp; with lo > hi the value is hi)
+CLIP = defelementwise(
+    "clip", "clip", "clip({0}, {1}, {2})", "\\operatorname{{clip}}({0}, {1}, {2})", np.clip,
+    slopes=(lambda ans, x, lo, hi: _const(lambda a, l, h: (a >= l) & (a <= h), x, lo, hi),
+            lambda ans, x, lo, hi: _const(lambda a, l, h: (a < l) & (l <= h), x, lo, hi),
+            lambda ans, x, lo, hi: _const(lambda a, l, h: np.maximum(a, l) > h, x, lo, hi)),
     partials=(("[{1} ≤ {0} ≤ {2}]", "[{1} \\le {0} \\le {2}]"), ("[{0} < {1}]", "[{0} < {1}]"),
-              ("[{0} > {2}]", "[{0} > {2}]")), batch=E)
+              ("[{0} > {2}]", "[{0} > {2}]")))
 
 # d stop_gradient(x) = 0   (the value passes, its derivative does not)
 STOP_GRADIENT = defunary("stop_gradient", "stop", "stop_gradient({0})",
@@ -1023,10 +1023,8 @@ MATMUL = defprim(
 TENSORDOT = defprim(
     "tensordot", "⊙", "tensordot({0}, {1})", "{0} \\odot {1}",
     lambda a, b, axes: np.tensordot(a, b, axes=axes),
-    jvp=(lambda t, ans, a, b, axes: _tensordot_rule(0, t, ans, a, b, axes, False),
-         lambda t, ans, a, b, axes: _tensordot_rule(1, t, ans, a, b, axes, False)),
-    vjp=(lambda g, ans, a, b, axes: _tensordot_rule(0, g, ans, a, b, axes, True),
-         lambda g, ans, a, b, axes: _tensordot_rule(1, g, ans, a, b, axes, True)),
+    jvp=(functools.partial(_tensordot_jvp, 0), functools.partial(_tensordot_jvp, 1)),
+    vjp=(functools.partial(_tensordot_vjp, 0), functools.partial(_tensordot_vjp, 1)),
     batch=B.tensordot)
 
 # d einsum(x_1, ..., x_k) = sum over i of einsum(..., dx_i, ...);  x_bar_i: the subscripts permuted
@@ -1131,7 +1129,7 @@ INV = defprim(
 SOLVE = defprim(
     "solve", "solve", "solve({0}, {1})", "{0}^{{-1}} {1}", np.linalg.solve,
     jvp=(lambda t, ans, a, b: -solve(a, matmul(t, ans)), lambda t, ans, a, b: solve(a, t)),
-    vjp=(_solve_vjp_matrix, lambda g, ans, a, b: solve(_swap_last(a), g)))
+    vjp=(_solve_vjp_matrix, lambda g, ans, a, b: solve(_swap_last(a), g)), batch=B.looping)
 
 # d det(A) = det(A) tr(A^-1 dA);  A_bar = g det(A) A^-T
 DET = defprim(
@@ -1199,7 +1197,7 @@ DIAG = defprim(
     "diag", "diag", "diag({0})", "\\operatorname{{diag}} {0}",
     lambda x, k: np.diag(x, k),
     jvp=(lambda t, ans, x, k: diag(t, k),),
-    vjp=(_diag_vjp,))
+    vjp=(_diag_vjp,), batch=B.looping)
 
 
 # -- public functions: each dispatches to its primitive ----------------------
@@ -1375,10 +1373,10 @@ def hypot(x, y):
     return apply(HYPOT, (x, y))
 
 
-def _square_matrix(a, where):
+def _square_matrix(a, op):
     s = shape_of(a)
     if len(s) != 2 or s[0] != s[1]:
-        raise AdlabValueError(f"{where}: takes a square matrix, got shape {s}.")
+        raise AdlabValueError(f"{op}: takes a square matrix, got shape {s}.")
 
 
 def inv(a):
@@ -1484,13 +1482,13 @@ def astype(x, dtype):
         return x
     if _is_float_dtype(dtype) and current.kind in "fc":
         return apply(ASTYPE, (x,), {"dtype": dtype})
-    return _like_input(_constant(lambda v: _astype_impl(v, dtype), x), x)
+    return _like_input(_values_of(lambda v: _astype_impl(v, dtype), x), x)
 
 
-def _axis_param(axis, dim=None, where="reduction"):
+def _axis_param(axis, dim=None, op="reduction"):
     if dim is not None:
         if axis is not None:
-            raise AdlabValueError(f"{where}: give axis= (numpy) or dim= (PyTorch), not both.")
+            raise AdlabValueError(f"{op}: give axis= (numpy) or dim= (PyTorch), not both.")
         axis = dim
     if axis is None:
         return None
@@ -1545,17 +1543,17 @@ def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return _reduce(MIN, x, axis, keepdims, dim, keepdim)
 
 
-def _extreme(reduce, elementwise, arg, x, args, axis, keepdims, dim, keepdim):
+def _extreme(op, reduce, elementwise, arg, x, args, axis, keepdims, dim, keepdim):
     if len(args) > 2:
-        raise AdlabTypeError(f"{arg.__name__[3:]}: takes x and at most a dim and keepdim.")
+        raise AdlabTypeError(f"{op}: takes x and at most a dim and keepdim.")
     if args:
         other = args[0]
         if isinstance(other, (int, np.integer)) and not isinstance(other, bool):
             keep = args[1] if len(args) > 1 else _keep(keepdims, keepdim)
-            return _values_and_indices(x, arg, other, bool(keep))  # PyTorch's max(x, 1)
+            return _values_and_indices(x, arg, other, bool(keep), op)  # PyTorch's max(x, 1)
         return elementwise(x, other)  # PyTorch's max(x, y)
     if dim is not None:  # PyTorch's max(x, dim=d): (values, indices), derivative to the index
-        return _values_and_indices(x, arg, dim, _keep(keepdims, keepdim))
+        return _values_and_indices(x, arg, dim, _keep(keepdims, keepdim), op)
     return reduce(x, axis, keepdims, keepdim=keepdim)
 
 
@@ -1568,12 +1566,12 @@ def max(x, *args, axis=None, keepdims=False, dim=None, keepdim=None):  # noqa: A
     index of a tie. ``max(x, y)`` with an array or tensor y is the elementwise
     `maximum`. (numpy's own ``np.max(x, 1)`` on a tensor gives the values.)
     """
-    return _extreme(amax, maximum, argmax, x, args, axis, keepdims, dim, keepdim)
+    return _extreme("max", amax, maximum, argmax, x, args, axis, keepdims, dim, keepdim)
 
 
 def min(x, *args, axis=None, keepdims=False, dim=None, keepdim=None):  # noqa: A001
     """The smallest entry; the forms of `max`."""
-    return _extreme(amin, minimum, argmin, x, args, axis, keepdims, dim, keepdim)
+    return _extreme("min", amin, minimum, argmin, x, args, axis, keepdims, dim, keepdim)
 
 
 class ValuesIndices(tuple):
@@ -1588,9 +1586,9 @@ class ValuesIndices(tuple):
         return self[1]
 
 
-def _values_and_indices(x, arg, dim, keepdim):
+def _values_and_indices(x, arg, dim, keepdim, op):
     n = len(shape_of(x))
-    d = _one_axis(x, dim, None, "max")
+    d = _one_axis(x, dim, None, op)
     idx = arg(x, d, keepdims=True)
     positions = np.arange(shape_of(x)[d]).reshape((-1,) + (1,) * (n - d - 1))
     chosen = _const(np.equal, positions, idx)  # one-hot along dim: the first of ties
@@ -1629,6 +1627,23 @@ ARGMAX = Primitive("argmax", "argmax", "argmax({0})", "\\operatorname{{argmax}} 
                    _arg_impl(np.argmax), (_no_derivative,), (_no_derivative,), batch=B.arg_reduction)
 ARGMIN = Primitive("argmin", "argmin", "argmin({0})", "\\operatorname{{argmin}} {0}",
                    _arg_impl(np.argmin), (_no_derivative,), (_no_derivative,), batch=B.arg_reduction)
+
+
+ALL = Primitive("all", "all", "all({0})", "\\operatorname{{all}} {0}", np.all,
+                (_no_derivative,), (_no_derivative,), batch=B.reduction)
+ANY = Primitive("any", "any", "any({0})", "\\operatorname{{any}} {0}", np.any,
+                (_no_derivative,), (_no_derivative,), batch=B.reduction)
+
+
+def truth_reduction(prim, x, axis=None, keepdims=False):
+    """all or any over `axis` (no derivative; batched under vmap)."""
+    axis = _axis_param(axis, None, prim.name)
+    if axis is not None:
+        axis = (_one_axis(x, axis[0], None, prim.name),) if len(axis) == 1 else axis
+    params = {"axis": axis, "keepdims": bool(keepdims)}
+    v = strip(x)
+    result = apply(prim, (v,), params) if isinstance(v, Box) else prim.impl(raw(v), **params)
+    return _like_input(result, x)
 
 
 def _arg(prim, x, axis, keepdims, dim, keepdim):
@@ -1703,18 +1718,18 @@ def norm(x, ord=None, axis=None, keepdims=False, *, p=None, dim=None, keepdim=No
                  1.0 / order)
 
 
-def _one_axis(x, axis, dim, where, default=None):
-    a = _axis_param(axis, dim, where)
+def _one_axis(x, axis, dim, op, default=None):
+    a = _axis_param(axis, dim, op)
     if a is None:
         if default is None:
-            raise AdlabValueError(f"{where}: give the axis, e.g. {where}(x, axis=-1).")
+            raise AdlabValueError(f"{op}: give the axis, e.g. {op}(x, axis=-1).")
         return default
     if len(a) != 1:
-        raise AdlabValueError(f"{where}: takes one axis, got {a}.")
+        raise AdlabValueError(f"{op}: takes one axis, got {a}.")
     n = builtins.max(len(shape_of(x)), 1)
     if not -n <= a[0] < n:
         raise AdlabValueError(
-            f"{where}: axis {a[0]} is out of range for an array of shape {shape_of(x)}.")
+            f"{op}: axis {a[0]} is out of range for an array of shape {shape_of(x)}.")
     return a[0] % n
 
 
@@ -1835,11 +1850,6 @@ def reshape(x, *shape):
     if shape == shape_of(x):
         return x
     return D.mark_view(apply(RESHAPE, (x,), {"shape": shape}), x, "reshape", None)
-
-
-def _check_size(name, x, shape):
-    if _count(shape) != _count(shape_of(x)):
-        raise AdlabValueError(f"{name}: cannot turn shape {shape_of(x)} into {shape}.")
 
 
 def squeeze(x, axis=None, *, dim=None):
@@ -1984,7 +1994,6 @@ def _batched_index(x, index):
     the take primitive; any other such index is an error."""
     parts = index if isinstance(index, tuple) else (index,)
     boxed = [k for k, p in enumerate(parts) if isinstance(p, Box)]
-    rest = [p for k, p in enumerate(parts) if k not in boxed]
     if len(boxed) != 1 or any(not (isinstance(p, slice) and p == slice(None)) for p in
                               parts[:boxed[0]]) or any(p is not Ellipsis and
                                                        not (isinstance(p, slice) and
@@ -2046,13 +2055,13 @@ def unbroadcast(g, shape):
     return reshape(g, shape)
 
 
-def _sequence(arrays, where):
+def _sequence(arrays, op):
     if isinstance(arrays, (Box, np.ndarray)) or not isinstance(arrays, (list, tuple)):
         raise AdlabTypeError(
-            f"{where}: takes a list or tuple of arrays, e.g. {where}([a, b]); got "
+            f"{op}: takes a list or tuple of arrays, e.g. {op}([a, b]); got "
             f"{type(arrays).__name__}.")
     if not arrays:
-        raise AdlabValueError(f"{where}: needs at least one array.")
+        raise AdlabValueError(f"{op}: needs at least one array.")
     return tuple(arrays)
 
 
@@ -2157,12 +2166,7 @@ def diagonal(x, offset=0):
 def array(obj, dtype=None):
     """numpy's array, for lists that hold adlab values too: ``array([x1, x2])`` stacks them
     (their derivatives kept); plain numbers give a plain numpy array."""
-    def has_box(o):
-        if isinstance(o, Box):
-            return True
-        return isinstance(o, (list, tuple)) and any(has_box(v) for v in o)
-
-    if not has_box(obj):
+    if not (isinstance(obj, Box) or (isinstance(obj, (list, tuple)) and _holds_box(obj))):
         return np.array(raw(obj), dtype=dtype)
     if isinstance(obj, Box):
         return obj if dtype is None else astype(obj, dtype)

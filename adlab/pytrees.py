@@ -10,8 +10,10 @@ are visited in sorted key order, as in JAX.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
+from . import errors
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,17 @@ class TreeDef:
     children: tuple = ()
     meta: Any = None
 
-    @property
+    @functools.cached_property
     def num_leaves(self) -> int:
-        if self.kind == "leaf":
-            return 1
-        return sum(c.num_leaves for c in self.children)
+        """How many leaves the structure holds (counted once, without recursion)."""
+        count, stack = 0, [self]
+        while stack:
+            t = stack.pop()
+            if t.kind == "leaf":
+                count += 1
+            else:
+                stack.extend(t.children)
+        return count
 
     def __str__(self) -> str:
         if self.kind == "leaf":
@@ -102,7 +110,7 @@ def tree_unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild a pytree of structure `treedef` from its leaves, in order."""
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
-        raise ValueError(
+        raise errors.AdlabValueError(
             f"tree_unflatten: the structure {treedef} has {treedef.num_leaves} leaves, "
             f"but {len(leaves)} were given."
         )
@@ -149,11 +157,11 @@ def tree_flatten_up_to(treedef: TreeDef, tree, what: str = "tree") -> list:
             continue
         if d.kind == "none":
             if t is not None:
-                raise ValueError(f"{what}: expected None, got {type(t).__name__}.")
+                raise errors.AdlabValueError(f"{what}: expected None, got {type(t).__name__}.")
             continue
         if d.kind == "dict":
             if not isinstance(t, dict) or set(t) != set(d.meta):
-                raise ValueError(
+                raise errors.AdlabValueError(
                     f"{what}: expected a dict with keys {list(d.meta)}, got "
                     f"{sorted(t) if isinstance(t, dict) else type(t).__name__}.")
             children = [t[k] for k in d.meta]
@@ -161,7 +169,7 @@ def tree_flatten_up_to(treedef: TreeDef, tree, what: str = "tree") -> list:
             if not isinstance(t, (tuple, list)) or len(t) != len(d.children):
                 got = f"{type(t).__name__} of length {len(t)}" if isinstance(t, (tuple, list)) \
                     else type(t).__name__
-                raise ValueError(
+                raise errors.AdlabValueError(
                     f"{what}: expected a {d.kind} of length {len(d.children)} (structure {d}), "
                     f"got {got}.")
             children = list(t)
@@ -186,7 +194,7 @@ def tree_map(f: Callable, tree, *rest) -> Any:
     for r in rest:
         r_leaves, r_def = tree_flatten(r)
         if r_def != treedef:
-            raise ValueError(
+            raise errors.AdlabValueError(
                 f"tree_map: the trees have different structures, {treedef} and {r_def}."
             )
         others.append(r_leaves)

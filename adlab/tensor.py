@@ -245,9 +245,7 @@ class Tensor(ArrayMethods):
             wanted = _retained_wanted() if _retained else None
             without_collector(_fill_grads, self, seed, not create_graph, order, wanted)
             if not (create_graph if retain_graph is None else retain_graph):
-                for node in order:
-                    if node._prim is not None:
-                        node._args = node._vals = None
+                _free(order)
 
     def detach(self):
         """A tensor with the same values and no graph. It shares the values: changing it in
@@ -705,7 +703,7 @@ def without_collector(fn, *args):
             gc.enable()
 
 
-def backward_pass(root, seed, level, unwrap=True, visited=None, wanted=None):
+def backward_pass(root, seed, level, unwrap=True, visited=None, wanted=None, shared=True):
     """Propagate cotangent `seed` from `root` back through the graph of `level`.
 
     Walks the nodes that `root` depends on without recursion (chains of a
@@ -729,6 +727,9 @@ def backward_pass(root, seed, level, unwrap=True, visited=None, wanted=None):
             the nodes that use it (root first, leaves last).
         wanted: optional dict keyed by id(node); the total cotangent of each
             such node reached (leaf or not) is stored under its key.
+        shared: whether the graph may be walked by another thread at once
+            (eager tensors). A transform's level is its call's own, so it
+            passes False and skips the lock.
     Returns:
         A list of (leaf, cotangent) pairs, leaves created first coming first.
     Raises:
@@ -738,6 +739,8 @@ def backward_pass(root, seed, level, unwrap=True, visited=None, wanted=None):
     more = ()
     if isinstance(root, list):
         (root, seed), more = root[0], root[1:]
+    if not shared:
+        return without_collector(_walk, root, seed, level, unwrap, visited, wanted, more)
     with _backward_lock:
         return without_collector(_walk, root, seed, level, unwrap, visited, wanted, more)
 
@@ -900,8 +903,9 @@ def is_grad_enabled() -> bool:
 # -- creating tensors ---------------------------------------------------------
 
 
-class _Generator(threading.local):
-    """adlab's random generator (one per thread); `manual_seed` resets it."""
+class _Generator:
+    """adlab's random generator, one for the process as PyTorch's default
+    generator is; `manual_seed` replaces it, for every thread."""
 
     generator = np.random.default_rng()
 

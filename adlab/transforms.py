@@ -26,8 +26,8 @@ from . import errors
 from ._dispatch import EMPTY, Box, new_level, raw, shape_of
 from .batching import vmap
 from .forward import Dual
-from .pytrees import LEAF, tree_flatten, tree_flatten_up_to, tree_unflatten
-from .tensor import Tensor, _walk, backward_pass, without_collector
+from .pytrees import LEAF, tree_flatten, tree_flatten_up_to, tree_map, tree_unflatten
+from .tensor import Tensor, backward_pass, without_collector
 
 
 # -- arguments ------------------------------------------------------------------------
@@ -139,15 +139,11 @@ def _split_aux(out, has_aux, where):
 
 
 def _check_leaf(o, where):
-    if isinstance(o, Box) or isinstance(o, (float, int, np.ndarray, np.number)) and \
-            not isinstance(o, (bool, np.bool_)):
-        if np.result_type(raw(o)).kind != "b":
-            return
-        raise errors.AdlabTypeError(
-            f"{where}: the function returned a truth value (a comparison such as x == 1.0), "
-            f"which has no derivative; return the number you want to differentiate."
-        )
-    if isinstance(o, (bool, np.bool_)):
+    """Raise unless output leaf `o` is a number, an array or an adlab value that is not a truth value."""
+    numeric = isinstance(o, (Box, float, int, np.ndarray, np.number, np.bool_))
+    if numeric and not isinstance(o, (bool, np.bool_)) and np.result_type(raw(o)).kind != "b":
+        return
+    if numeric:
         raise errors.AdlabTypeError(
             f"{where}: the function returned a truth value (a comparison such as x == 1.0), "
             f"which has no derivative; return the number you want to differentiate."
@@ -301,7 +297,7 @@ def value_and_grad(f, argnums=0, has_aux=False, *, argnum=None):
         found = {}
         if tracked:  # the graph of this call's level is its own: no lock needed
             seed = 1.0 if type(out_value) is float else _one(out_value)
-            for leaf, g in without_collector(_walk, out, seed, level, True, None):
+            for leaf, g in backward_pass(out, seed, level, shared=False):
                 found[id(leaf)] = g
         taken = set()
         grads = []
@@ -679,8 +675,7 @@ def linearize(f, *primals):
     adlab keeps no linear program between calls: each f_jvp call is one more
     forward-mode pass of f at the same point.
     """
-    out = jvp(f, primals, tuple(_zeros_like(p) if not isinstance(p, (tuple, list, dict))
-                                else _zeros_tree(p) for p in primals))[0]
+    out = jvp(f, primals, tree_map(_zeros_like, tuple(primals)))[0]
 
     def f_jvp(*tangents):
         return jvp(f, primals, tangents)[1]
@@ -688,7 +683,3 @@ def linearize(f, *primals):
     return out, f_jvp
 
 
-def _zeros_tree(tree):
-    from .pytrees import tree_map
-
-    return tree_map(_zeros_like, tree)

@@ -72,10 +72,11 @@ def normalize(x, p=2.0, dim=1, eps=1e-12):
 
 
 def one_hot(indices, num_classes=-1):
-    """Integer class indices as one-hot rows (no derivative)."""
-    idx = np.asarray(raw(indices)).astype(np.int64)
-    n = int(idx.max()) + 1 if num_classes < 0 else num_classes
-    return P._like_input(np.eye(n, dtype=np.int64)[idx], indices)
+    """Integer class indices as one-hot rows (no derivative; batched under vmap)."""
+    n = int(np.max(raw(indices))) + 1 if num_classes < 0 else num_classes
+    eye = np.eye(n, dtype=np.int64)
+    return P._like_input(P._values_of(lambda i: eye[np.asarray(i).astype(np.int64)], indices),
+                         indices)
 
 
 def _reduce(loss, reduction, where):
@@ -97,21 +98,22 @@ def l1_loss(input, target, reduction="mean"):  # noqa: A002
 
 
 def nll_loss(log_probs, target, reduction="mean"):
-    """The negative log-likelihood of class indices `target` under rows of log-probabilities."""
-    idx = np.asarray(raw(target)).astype(np.int64)
-    if len(shape_of(log_probs)) != 2 or idx.shape != shape_of(log_probs)[:1]:
+    """The negative log-likelihood of class indices `target` under rows of log-probabilities
+    (the entry of each row at its target, picked with a one-hot mask: batched under vmap)."""
+    shape = shape_of(log_probs)
+    if not shape or shape_of(target) != shape[:-1]:
         raise AdlabValueError(
-            f"nll_loss: takes (N, C) log-probabilities and N class indices, got shapes "
-            f"{shape_of(log_probs)} and {idx.shape}.")
-    return _reduce(-P.getitem(log_probs, (np.arange(idx.shape[0]), idx)), reduction, "nll_loss")
+            f"nll_loss: takes (..., C) log-probabilities and (...) class indices, got shapes "
+            f"{shape} and {shape_of(target)}.")
+    picked = P.sum_(P.where(one_hot(target, shape[-1]), log_probs, 0.0), axis=-1)
+    return _reduce(-picked, reduction, "nll_loss")
 
 
 def cross_entropy(input, target, reduction="mean"):  # noqa: A002
     """Cross-entropy of (N, C) logits against N class indices (or (N, C) probabilities),
     through log_softmax so that large logits do not overflow."""
     logp = P.log_softmax(input, dim=-1)
-    t = raw(target)
-    if np.asarray(t).dtype.kind in "iub":
+    if np.result_type(raw(target)).kind in "iub":
         return nll_loss(logp, target, reduction)
     return _reduce(-P.sum_(target * logp, axis=-1), reduction, "cross_entropy")
 
