@@ -48,49 +48,6 @@ def test_non_scalar_backward_with_gradient_equals_sum():
     np.testing.assert_array_equal(g1, [0.0, 2.0, 4.0, 6.0])
 
 
-def test_detach():
-    x = adlab.arange(4.0, requires_grad=True)
-    y = x * x
-    u = y.detach()
-    assert not u.requires_grad
-    z = u * x
-    z.sum().backward()
-    assert (x.grad == u).all()
-    x.grad.zero_()
-    y.sum().backward()
-    assert (x.grad == 2 * x).all()
-
-
-def control_flow(a):
-    b = a * 2
-    while b.norm() < 1000:
-        b = b * 2
-    if b.sum() > 0:
-        c = b
-    else:
-        c = 100 * b
-    return c
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_python_control_flow(seed):
-    a = adlab.randn(size=(), requires_grad=True, seed=seed)
-    d = control_flow(a)
-    d.backward()
-    assert a.grad.item() == pytest.approx((d / a).item(), rel=1e-14)
-    assert a.grad.item() != 0.0
-
-
-def test_control_flow_with_a_vector_needs_a_gradient_argument():
-    a = adlab.randn(3, requires_grad=True, seed=5)
-    d = control_flow(a)
-    with pytest.raises(RuntimeError, match="gradient="):
-        d.backward()
-    d.sum().backward()
-    k = (d / a).numpy() if not d.requires_grad else (d.detach() / a.detach()).numpy()
-    np.testing.assert_allclose(a.grad.numpy(), k, rtol=1e-14)
-
-
 def test_backward_twice_raises_then_retain_graph_accumulates():
     x = adlab.tensor(3.0, requires_grad=True)
     y = x * x

@@ -517,6 +517,20 @@ def _torch_grad(fn, *values, create_graph=False):
                                materialize_grads=True), xs
 
 
+def _binary_close(ad, th, x, y, u):
+    """ad(x, y) and its cotangents along u (by vjp and by .backward) against torch's th;
+    returns torch's cotangents."""
+    want_out, want = torch_vjp(th, [x, y], u)
+    _close(ad(x, y), want_out)
+    for k, g in enumerate(adlab.vjp(ad, x, y)[1](u)):
+        _close(g, want[k], what=f"vjp, argument {k}")
+    a, b = adlab.tensor(x, requires_grad=True), adlab.tensor(y, requires_grad=True)
+    ad(a, b).backward(gradient=u)
+    _close(a.grad, want[0], what=".grad of x")
+    _close(b.grad, want[1], what=".grad of y")
+    return want
+
+
 def _jvp_close(ad, th, args, tangents, what="jvp"):
     """Forward mode against torch.func.jvp (forward-mode AD) at the same point and tangents."""
     want = torch.func.jvp(th, tuple(_t(a) for a in args), tuple(_t(t) for t in tangents))[1]
@@ -657,14 +671,7 @@ def test_maximum_and_minimum_of_equal_values_split_the_gradient_as_torch(ad, th)
     x = np.array([1.0, 2.0, -3.0, 0.0, 5.0])
     y = np.array([1.0, 1.0, -3.0, 0.0, 6.0])
     u = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-    want_out, want = torch_vjp(th, [x, y], u)
-    _close(ad(x, y), want_out)
-    for k, g in enumerate(adlab.vjp(ad, x, y)[1](u)):
-        _close(g, want[k], what=f"vjp, argument {k}")
-    a, b = adlab.tensor(x, requires_grad=True), adlab.tensor(y, requires_grad=True)
-    ad(a, b).backward(gradient=u)
-    _close(a.grad, want[0], what=".grad of x")
-    _close(b.grad, want[1], what=".grad of y")
+    _binary_close(ad, th, x, y, u)
     _jvp_close(ad, th, [x, y], [u, -2.0 * u])
     # a scalar against itself: 1/2 + 1/2
     want_s, _ = _torch_grad(lambda s: th(s, s), 2.0)
@@ -782,14 +789,7 @@ def test_remainder_gradients_as_torch(ad):
     x = np.array([5.5, -5.5, 5.5, -5.5, 0.25, 7.0, 3.0])
     y = np.array([2.0, 2.0, -2.0, -2.0, 3.0, 0.75, 1.5])
     u = np.arange(1.0, 8.0)
-    want_out, want = torch_vjp(torch.remainder, [x, y], u)
-    _close(ad(x, y), want_out)
-    for k, g in enumerate(adlab.vjp(ad, x, y)[1](u)):
-        _close(g, want[k], what=f"vjp, argument {k}")
-    a, b = adlab.tensor(x, requires_grad=True), adlab.tensor(y, requires_grad=True)
-    ad(a, b).backward(gradient=u)
-    _close(a.grad, want[0], what=".grad of x")
-    _close(b.grad, want[1], what=".grad of y")
+    want = _binary_close(ad, torch.remainder, x, y, u)
     _jvp_close(ad, torch.remainder, [x, y], [u, u[::-1].copy()])
     # Python scalars take the fast path: the same numbers
     for k in range(len(x)):
