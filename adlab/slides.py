@@ -56,10 +56,11 @@ PAGE_SECONDS = 60  # bound on loading a deck and typesetting its maths in Chromi
 # Slide geometry (reveal.js units); a PDF page is this plus reveal's 4 % margin.
 SLIDE_WIDTH = 1280
 SLIDE_HEIGHT = 800
-# A slide taller than SLIDE_HEIGHT is shrunk to fit, but not below this zoom; what is
-# still too tall runs off the slide (and onto a second PDF page).
-MIN_ZOOM = 0.6
-CROWDED = 0.75  # the build notes slides shrunk below this
+# A slide taller than SLIDE_HEIGHT is shrunk to fit, but not below this zoom (text
+# stays readable from the back of a room); a slide still too tall, or with an
+# element cut off on the right (a wide table, a long code line), is an overflow,
+# and the build fails naming it.
+MIN_ZOOM = 0.9
 
 # The npm packages a deck needs, pinned, with npm's sha512 integrity and the files
 # taken from each tarball (paths under its ``package/`` folder; a trailing slash
@@ -283,6 +284,11 @@ MathJax.Hub.Config({
     text-transform: none;
 }
 .reveal .jp-RenderedHTMLCommon table { font-size: 0.9em; }
+/* an explorer's static view on a slide: its picture, without the text pane (which
+   the notebook shows), so that the picture fits at a readable size */
+.reveal .adlab-explorer-text { display: none; }
+/* a code block's padding inside its width, so that it ends where its cell does */
+.reveal .slides pre { box-sizing: border-box; }
 .reveal .jp-RenderedSVG svg { max-width: 100%; height: auto; }
 /* MathJax 2 strokes its glyphs (1 font unit) as well as filling them; in a PDF the
    stroke is a hairline that viewers draw a pixel wide, and the maths looks bold. */
@@ -306,6 +312,22 @@ html.adlab-measure .reveal .slides section {
     // A slide taller than the deck is shrunk (CSS zoom on a wrapper of its content)
     // until it fits, down to MIN_ZOOM; window.adlabFit lists what was shrunk.
     // Measured before reveal.js starts, with every slide shown at the deck's width.
+    // Elements of a slide whose content is wider than their box (cut off or scrolled
+    // on the right): a code line, a table or a formula too wide for the slide.
+    function cutOff(slide) {
+        var found = [];
+        slide.querySelectorAll("pre, table, .jp-OutputArea-output, .jp-RenderedHTMLCommon, " +
+                               ".MathJax_SVG_Display, img, svg").forEach(function (el) {
+            if (el.closest("aside.notes")) { return; }
+            var wide = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0;
+            var box = el.getBoundingClientRect(), frame = slide.getBoundingClientRect();
+            if (wide || box.right > frame.left + WIDTH + 1) {
+                found.push(el.tagName.toLowerCase() + ": " +
+                           el.textContent.replace(/\s+/g, " ").trim().slice(0, 40));
+            }
+        });
+        return found;
+    }
     function fitSlides() {
         var root = document.documentElement, fit = [], leaf = 0;
         root.classList.add("adlab-measure");
@@ -313,6 +335,12 @@ html.adlab-measure .reveal .slides section {
         slides.forEach(function (slide) {
             if (slide.querySelector("section")) { return; }  // a stack of subslides
             leaf += 1;
+            var cut = cutOff(slide);
+            if (cut.length) {
+                fit.push({slide: leaf, height: slide.scrollHeight, zoom: 1, overflow: 0, cut: cut,
+                          text: slide.textContent.replace(/\u00b6/g, "").replace(/\s+/g, " ")
+                                                 .trim().slice(0, 50)});
+            }
             if (slide.scrollHeight <= HEIGHT) { return; }
             var box = document.createElement("div"), zoom = 1, before = slide.scrollHeight;
             box.className = "adlab-fit";
@@ -323,7 +351,7 @@ html.adlab-measure .reveal .slides section {
                 box.style.zoom = zoom;
             }
             fit.push({slide: leaf, height: before, zoom: Math.round(zoom * 100) / 100,
-                      overflow: Math.max(0, slide.scrollHeight - HEIGHT),
+                      overflow: Math.max(0, slide.scrollHeight - HEIGHT), cut: [],
                       text: slide.textContent.replace(/\u00b6/g, "").replace(/\s+/g, " ")
                                              .trim().slice(0, 50)});
         });
@@ -399,11 +427,25 @@ def deck_notebook(nb, name: str = "notebook"):
       and its renderer would come from a CDN);
     - Markdown images from the network (the Colab and Binder badges) are removed;
     - SVG outputs lose their XML prolog and DOCTYPE, so they can sit inline in the page;
-    - the deck's title is the notebook's first heading, unless the metadata has one.
+    - the deck's title is the notebook's first heading, unless the metadata has one;
+    - a cell's speaker notes (``metadata["speaker_notes"]``, Markdown) become a notes
+      cell right after it, which reveal.js shows in its speaker view (key S) and
+      students reading the notebook never see.
     """
+    import nbformat
+
     from .static import WIDGET_VIEW, static_notebook
 
     static_notebook(nb)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        notes = cell.get("metadata", {}).get("speaker_notes")
+        if notes:
+            note = nbformat.v4.new_markdown_cell(notes)
+            note.metadata["slideshow"] = {"slide_type": "notes"}
+            cells.append(note)
+    nb.cells = cells
     headings = [m.group(1).strip() for cell in nb.cells if cell.cell_type == "markdown"
                 for m in [re.search(r"(?m)^#\s+(.+)$", cell.source)] if m]
     if headings and not nb.get("metadata", {}).get("title"):
@@ -622,15 +664,22 @@ def select(only=None, folder: Path = NOTEBOOKS) -> list:
     return chosen
 
 
-def build(outdir: Path = DEFAULT_OUTDIR, only=None, pdf: bool = True) -> list:
-    """Build the decks (and PDFs) into OUTDIR; returns one dict per deck.
+def build(outdir: Path = DEFAULT_OUTDIR, only=None, pdf: bool = True,
+          folder: Path = NOTEBOOKS) -> list:
+    """Build the decks (and PDFs) of the notebooks in FOLDER into OUTDIR; returns one dict per deck.
 
     Each dict has ``name``, ``html`` (path), ``seconds`` (execute and export), and
-    with PDFs ``pdf`` (path), ``pages`` and ``pdf_seconds``.
+    with PDFs ``pdf`` (path), ``pages``, ``fit`` (the slides shrunk or overflowing,
+    see `TEMPLATE`) and ``pdf_seconds``.
+
+    Raises:
+        SlidesError: a tool is missing, or (with PDFs, which measure the slides in
+            Chromium) a slide overflows: still too tall at MIN_ZOOM, or cut off on the
+            right. The decks and PDFs are written first, to look at.
     """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    paths = select(only)
+    paths = select(only, folder)
     if pdf:
         require_browser()  # before the slow part
     vendor(outdir)
@@ -651,12 +700,28 @@ def build(outdir: Path = DEFAULT_OUTDIR, only=None, pdf: bool = True) -> list:
                 print(f"printed {target.name} ({deck['pages']} pages, {printed['math']} formulas) "
                       f"in {deck['pdf_seconds']:.1f} s", flush=True)
                 for fit in printed["fit"]:
-                    if fit["zoom"] < CROWDED or fit["overflow"]:
+                    if fit["zoom"] < 1:
                         print(f"  note: slide {fit['slide']} ({fit['text']!r}) is "
-                              f"{fit['height']} px tall, shown at {fit['zoom']:.0%}"
-                              + (f", {fit['overflow']} px still run off" if fit["overflow"] else "")
-                              + "; a subslide break would help", flush=True)
+                              f"{fit['height']} px tall, shown at {fit['zoom']:.0%}", flush=True)
+        overflows = [f"{deck['name']}, {line}" for deck in done for line in overflow_lines(deck["fit"])]
+        if overflows:
+            raise SlidesError(f"{len(overflows)} slides overflow (split them with a subslide "
+                              f"break, or shorten): " + "; ".join(overflows))
     return done
+
+
+def overflow_lines(fit: list) -> list:
+    """One line per slide of a deck's `fit` report that overflows: still too tall at
+    MIN_ZOOM, or with an element cut off on the right."""
+    lines = []
+    for f in fit:
+        if f["overflow"]:
+            lines.append(f"slide {f['slide']} ({f['text']!r}) is {f['height']} px tall: "
+                         f"{f['overflow']} px run off at {f['zoom']:.0%}")
+        if f.get("cut"):
+            lines.append(f"slide {f['slide']} ({f['text']!r}) cuts off on the right: "
+                         f"{f['cut'][0]!r}" + (f" and {len(f['cut']) - 1} more" if len(f["cut"]) > 1 else ""))
+    return lines
 
 
 def main(argv=None) -> int:

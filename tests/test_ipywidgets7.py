@@ -15,7 +15,7 @@ def test_widget_tests_pass_with_ipywidgets_7_7():
                              capture_output=True, text=True, timeout=60).stdout.strip()
     assert version.startswith("7.7"), version
     tests = sorted(str(p) for p in (ROOT / "tests").glob("test_widget_*.py"))
-    assert len(tests) == 6
+    assert len(tests) == 7
     out = subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-3000:]

@@ -1,10 +1,12 @@
-"""Offline slide decks: `python -m adlab.slides build` for two notebooks, checked in Chromium.
+"""Offline slide decks: `python -m adlab.slides build` for the lessons' notebooks, checked in Chromium.
 
-Builds the decks (and PDFs) of notebooks/03_what_ad_is.ipynb (maths, a trace
-table, a Graphviz graph) and notebooks/02_what_ad_is_not.ipynb (two explorers,
-shown by their static pictures) into a temporary folder, then opens them from
-file:// in headless Chromium with every request off this machine refused and
-recorded. It needs npm (for the first fetch of reveal.js and MathJax into
+Builds the decks (and PDFs) of the lesson notebooks (tests/test_lessons.py's
+LESSONS: maths, trace tables, Graphviz graphs, explorers shown by their static
+pictures) into a temporary folder; the build itself fails when a slide
+overflows. Then opens them from file:// in headless Chromium with every request
+off this machine refused and recorded, and checks each slide: speaker notes,
+no slide shrunk below 90 %, explorer pictures at least half the slide wide with
+their text at least 14 px. It needs npm (for the first fetch of reveal.js and MathJax into
 `adlab.slides.cache_dir`), Playwright and Debian's chromium at
 /usr/bin/chromium; missing any of them is a failure, not a skip.
 
@@ -28,7 +30,12 @@ import pytest
 from adlab import slides
 from adlab.static import WIDGET_VIEW
 
-DECKS = ("03_what_ad_is", "02_what_ad_is_not")
+from adlab.widgets._base import MIN_TEXT_PX, MIN_WIDTH_PX, TEXT_PT, DPI
+
+from deck_pages import facts
+from test_lessons import LESSONS
+
+DECKS = tuple(p.stem for p in LESSONS)
 STEP_SECONDS = 30
 SCREENSHOTS = os.environ.get("ADLAB_SLIDES_SCREENSHOTS")
 
@@ -164,17 +171,73 @@ def test_decks_in_chromium_offline(built, tmp_path):
             finally:
                 page.close()
 
-    maths, widgets = facts["03_what_ad_is"], facts["02_what_ad_is_not"]
     for name, f in facts.items():
-        assert f["slides"] >= 3, f"{name}: {f['slides']} slides"
+        assert f["slides"] >= 12, f"{name}: {f['slides']} slides"
         assert f["math"] >= 5, f"{name}: MathJax rendered {f['math']} formulas"
         assert f["texErrors"] == 0, f"{name}: {f['texErrors']} TeX errors"
         assert f["raw"] == [], f"{name}: TeX source still visible: {f['raw']}"
         assert f["widgetViews"] == 0, f"{name}: a widget view is left, with no renderer offline"
-    assert maths["graphs"] and max(maths["graphs"]) >= 5, \
-        f"no Graphviz dependency graph as inline SVG on a slide: {maths['graphs']}"
-    assert len(widgets["statics"]) == 2 and all(w > 0 for w in widgets["statics"]), \
-        f"the explorers' static pictures are missing or empty: {widgets['statics']}"
+    graphs = [g for f in facts.values() for g in f["graphs"]]
+    assert graphs and max(graphs) >= 5, f"no Graphviz dependency graph as inline SVG on a slide: {graphs}"
+    statics = [w for f in facts.values() for w in f["statics"]]
+    assert len(statics) >= 2 and all(w > 0 for w in statics), \
+        f"the explorers' static pictures are missing or empty: {statics}"
+
+
+def test_every_slide_has_notes_fits_and_shows_pictures_readably(built):
+    """Speaker notes on each slide; no slide below 90 %; pictures wide and their text legible."""
+    outdir, _ = built
+    smallest_px = TEXT_PT * DPI / 72  # the explorers' smallest text, at the PNG's own size
+    with slides.chromium() as browser:
+        for name in DECKS:
+            page = slides.open_deck(browser, (outdir / f"{name}.slides.html").as_uri())
+            try:
+                per_slide = facts(page)
+            finally:
+                page.close()
+            for k, f in enumerate(per_slide, 1):
+                where = f"{name}, slide {k} ({f['text'][:40]!r})"
+                assert len(f["notes"].split()) >= 15, f"{where}: no speaker notes"
+                assert f["zoom"] >= slides.MIN_ZOOM - 1e-9, f"{where}: shrunk to {f['zoom']}"
+                for pic in f["pictures"]:
+                    assert pic["shown"] >= MIN_WIDTH_PX, f"{where}: a picture {pic['shown']:.0f} px wide"
+                    scale = pic["shown"] / pic["natural"] * f["zoom"]
+                    assert smallest_px * scale >= MIN_TEXT_PX, \
+                        f"{where}: a picture's text is {smallest_px * scale:.1f} px on the slide"
+
+
+def test_an_overflowing_slide_fails_the_build(tmp_path):
+    """A slide too tall at 90 %, and a code line cut off on the right, each fail `build`."""
+    import nbformat
+
+    _require_tools()
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    tall = "\n\n".join(f"Line {i} of a slide that is far too long." for i in range(40))
+    wide = "x = " + " + ".join(["1.0"] * 60)
+    cells = [nbformat.v4.new_markdown_cell("# A deck"), nbformat.v4.new_markdown_cell(tall),
+             nbformat.v4.new_code_cell(wide)]
+    for c, kind in zip(cells, ["slide", "slide", "slide"]):
+        c.metadata["slideshow"] = {"slide_type": kind}
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), folder / "01_overflow.ipynb")
+    with pytest.raises(slides.SlidesError) as err:
+        slides.build(tmp_path / "out", pdf=True, folder=folder)
+    text = str(err.value)
+    assert "2 slides overflow" in text, text
+    assert "slide 2 ('Line 0 of a slide" in text and "px run off at 90%" in text, text
+    assert "slide 3 ('x = 1.0" in text and "cuts off on the right" in text, text
+    assert (tmp_path / "out" / "01_overflow.pdf").is_file()  # written first, to look at
+
+
+def test_speaker_notes_become_reveal_notes():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T")])
+    nb.cells[0].metadata["speaker_notes"] = "Say **this** first."
+    slides.deck_notebook(nb)
+    assert [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells] == [None, "notes"]
+    page = slides.export_deck(nb, "t")
+    assert re.search(r'<aside class="notes">.*Say <strong>this</strong> first', page, re.S)
 
 
 def _pdf_pages(data: bytes) -> int:

@@ -187,8 +187,8 @@ def test_widget_shows_numbers_messages_and_recovers():
     e.controls["lr"].value = 0.05
     e.controls["steps"].value = 30
     xk, yk = 2.5 * 0.9 ** 30, 0.0  # 1 - 20 * 0.05 = 0: y reaches 0 in one step
-    assert f"({xk:.8g}, {yk:.8g})" in e.html.value
-    assert f"f = {xk ** 2:.8g}" in e.html.value and f"|∇f| = {2 * xk:.4g}" in e.html.value
+    assert f"({xk:.4g}, {yk:.4g})" in e.html.value
+    assert f"f = {xk ** 2:.4g}" in e.html.value and f"|∇f| = {2 * xk:.4g}" in e.html.value
     assert "2/L = 0.1" in e.html.value and "after 30 of 30 steps" in e.html.value
     picture = bytes(e.image.value)
     e.controls["lr"].value = 0.2  # too large: reported in the message pane, the plot still drawn
@@ -201,7 +201,7 @@ def test_widget_shows_numbers_messages_and_recovers():
     assert bytes(e.image.value) == kept
     e.controls["formula"].value = "x^2 + y^2"
     e.controls["lr"].value = 0.1
-    assert e.message.value == "" and f"f = {(1.0 * 0.8 ** 30) ** 2 + (1.5 * 0.8 ** 30) ** 2:.8g}" \
+    assert e.message.value == "" and f"f = {(1.0 * 0.8 ** 30) ** 2 + (1.5 * 0.8 ** 30) ** 2:.4g}" \
         in e.html.value
     e.controls["preset"].value = "Rosenbrock"  # a preset sets formula, box, start, lr and steps
     q = PRESETS["Rosenbrock"]
@@ -224,3 +224,205 @@ def test_static_fallback_and_redraw_time():
             e.controls["lr"].value = p.lr * (0.5 + 0.05 * i)
             times.append(e.last_render_seconds)
         print(f"descent redraw median ({name}, 20 moves of lr): {1000 * statistics.median(times):.1f} ms")
+
+
+# -- presets: every control set, one picture, what a browser's sliders send back; the picture ----
+
+def _other_presets(name):
+    """The presets to come from when choosing NAME (every other one, and 'custom')."""
+    return [q for q in list(PRESETS) + ["custom"] if q != name]
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_preset_sets_every_control_and_draws_once(name):
+    p = PRESETS[name]
+    for before in _other_presets(name):
+        e = descent_explorer()
+        if before == "custom":
+            e.controls["formula"].value = "x^2 + y^2 + x*y"
+            e.controls["x0"].value, e.controls["y0"].value = -0.5, 0.7
+        else:
+            e.controls["preset"].value = before
+        assert e.controls["preset"].value == before
+        draws = e.plot.draws
+        e.controls["preset"].value = name
+        assert e.plot.draws == draws + 1, f"{before} -> {name}: {e.plot.draws - draws} draws"
+        c = e.controls
+        assert (c["formula"].value, c["lr"].value, c["steps"].value) == (p.formula, p.lr, p.steps)
+        assert (c["x0"].value, c["y0"].value) == p.start
+        assert ((c["x0"].min, c["x0"].max), (c["y0"].min, c["y0"].max)) == p.box
+        assert e.last_error is None and e.message.value == ""
+        # the picture and the table are of the preset's run, from the preset's start
+        r = gradient_descent(p.formula, p.start, p.lr, p.steps, box=p.box)
+        np.testing.assert_array_equal(e.plot.path.get_xydata(), r.path)
+        assert e.plot.key == (p.formula, p.box, r.X.shape)
+        assert f"<td>({p.start[0]:.4g}, {p.start[1]:.4g})</td>" in e.html.value
+        assert f"$\\eta$ = {p.lr:.4g} " in e.html.value
+        assert f"after {p.steps} of {p.steps} steps" in e.html.value
+
+
+def test_the_saddle_preset_starts_just_off_the_saddle_and_leaves_it():
+    e = descent_explorer()
+    e.controls["preset"].value = "saddle and two minima"
+    assert e.controls["y0"].value == 0.01
+    x, y = e.plot.path.get_xydata()[-1]
+    # f = x^2 - y^2 + y^4/2: the saddle is (0, 0), the minima (0, 1) and (0, -1) with f = -1/2;
+    # from y = 0.01 > 0 the path goes to (0, 1); from y = 0 it would stop at the saddle
+    assert abs(x) < 1e-4 and abs(y - 1) < 1e-4
+    assert "f = -0.5</td>" in e.html.value
+    stuck = gradient_descent("x^2 - y^2 + y^4/2", (1.8, 0.0), 0.05, 120)
+    assert stuck.final[1] == 0.0 and abs(stuck.final[0]) < 1e-4
+
+
+def _snap(value, lo, step):
+    """What a browser slider does to a value: the nearest lo + k * step."""
+    return lo + round((value - lo) / step) * step
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_preset_values_are_on_the_browser_sliders_grids(name):
+    # a browser's slider snaps the value it is sent to its grid and sends the result back:
+    # a start or learning rate off the grid would be changed (0.01 to 0.00, 0.05 to 0.0501)
+    p = PRESETS[name]
+    e = descent_explorer()
+    e.controls["preset"].value = name
+    c = e.controls
+    for key, value in (("x0", p.start[0]), ("y0", p.start[1])):
+        assert _snap(value, c[key].min, c[key].step) == pytest.approx(value, abs=1e-12)
+    exponent = np.log10(p.lr)
+    assert _snap(exponent, c["lr"].min, c["lr"].step) == pytest.approx(exponent, abs=1e-12)
+    assert c["lr"].min <= -3.95 and c["lr"].max >= -0.05  # lr from about 1e-4 to 1
+    assert c["steps"].min <= p.steps <= c["steps"].max
+
+
+def test_a_browser_rounding_echo_draws_nothing_and_a_real_move_draws_once():
+    e = descent_explorer()
+    e.controls["preset"].value = "saddle and two minima"
+    draws, html_before = e.plot.draws, e.html.value
+    # what the browser sends back for 0.01 on a -2..2 slider with step 0.01, and for 0.05
+    e.controls["y0"].value = 201 * 0.25 * 4 / 100 - 2
+    assert e.controls["y0"].value != 0.01
+    e.controls["lr"].value = 10 ** np.log10(0.05)
+    assert e.plot.draws == draws and e.html.value == html_before
+    e.controls["y0"].value = -0.01  # a real move: one picture, the path to the other minimum
+    assert e.plot.draws == draws + 1
+    x, y = e.plot.path.get_xydata()[-1]
+    assert abs(x) < 1e-4 and abs(y + 1) < 1e-4
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_view_draws_contours_down_into_its_valleys(name):
+    from adlab.widgets.descent import new_plot
+
+    p = PRESETS[name]
+    r = gradient_descent(p.formula, p.start, p.lr, p.steps, box=p.box)
+    plot = new_plot()
+    plot.update(r)
+    plot.png()
+    drawn = [level for level, path in zip(plot.contours.levels, plot.contours.get_paths())
+             if len(path.vertices) > 0]
+    assert len(drawn) >= 12, f"{name}: {len(drawn)} contour lines"
+    # lines in the lowest tenth of f's range too: the valley floor and the minima are drawn
+    lo, hi = np.nanmin(r.Z), np.nanmax(r.Z)
+    assert sum(level < lo + 0.1 * (hi - lo) for level in drawn) >= 6, name
+    # and every line is within the box
+    for path in plot.contours.get_paths():
+        if len(path.vertices):
+            assert np.all(path.vertices.min(axis=0) >= (p.box[0][0] - 1e-9, p.box[1][0] - 1e-9))
+            assert np.all(path.vertices.max(axis=0) <= (p.box[0][1] + 1e-9, p.box[1][1] + 1e-9))
+
+
+def test_contour_levels_are_log_spaced_above_the_minimum():
+    from adlab.widgets.descent import LEVELS, contour_levels
+
+    X, Y = np.meshgrid(np.linspace(-2, 2, 81), np.linspace(-1, 3, 81))
+    Z = (1 - X) ** 2 + 100 * (Y - X ** 2) ** 2
+    levels = contour_levels(Z)
+    assert len(levels) == LEVELS and levels[0] > Z.min()
+    ratios = np.diff(np.log(levels - Z.min()))
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
+    assert levels[-1] == pytest.approx(Z.min() + np.quantile(Z[Z > Z.min()] - Z.min(), 0.98))
+    Z[0, :5] = np.nan  # undefined points are left out, not spread into every level
+    with_nan = contour_levels(Z)
+    assert len(with_nan) == LEVELS and np.all(np.isfinite(with_nan))
+    np.testing.assert_array_equal(with_nan, contour_levels(Z[np.isfinite(Z)]))
+    assert contour_levels(np.full((5, 5), 3.0)).size == 0  # a constant: no lines
+    assert contour_levels(np.full((5, 5), np.nan)).size == 0
+    shifted = contour_levels(Z - 7.5)  # below zero too: spacing is of f - min f
+    np.testing.assert_allclose(shifted, contour_levels(Z) - 7.5, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_picture_has_titles_is_wide_enough_and_its_text_is_readable(name):
+    from adlab.widgets._base import MIN_TEXT_PX, MIN_WIDTH_PX, png_size, smallest_text_px
+
+    e = descent_explorer()
+    e.controls["preset"].value = name
+    width, height = png_size(bytes(e.image.value))
+    assert width >= MIN_WIDTH_PX and height > 0
+    fig = e.plot.fig
+    assert all(ax.get_title() for ax in fig.axes), [ax.get_title() for ax in fig.axes]
+    assert smallest_text_px(fig) >= MIN_TEXT_PX
+    # nothing drawn outside the picture: the panels with their labels and titles, the legend
+    renderer = fig.canvas.get_renderer()
+    for box in [ax.get_tightbbox(renderer) for ax in fig.axes] + \
+            [fig.legends[0].get_window_extent(renderer)]:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, box
+
+
+def test_the_table_shows_four_significant_digits():
+    import re
+
+    for name in PRESETS:
+        e = descent_explorer()
+        e.controls["preset"].value = name
+        table = e.html.value.split("<table", 1)[1]
+        numbers = re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?", table)
+        assert numbers
+        for n in numbers:
+            digits = re.sub(r"e.*$", "", n).replace("-", "").replace(".", "").lstrip("0")
+            assert len(digits) <= 4, (name, n)
+    e = descent_explorer(lr=0.05, steps=30)  # x_30 = 2.5 * 0.9^30 = 0.1059622...
+    assert "(0.106, 0)" in e.html.value
+
+
+def _states(slider):
+    """Record (min, max, value) of a slider after each change of one of them: what a browser
+    is sent, one message per change (outside hold_sync)."""
+    seen = []
+    slider.observe(lambda change: seen.append((slider.min, slider.max, slider.value)),
+                   names=["min", "max", "value"])
+    return seen
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_no_state_a_browser_sees_during_a_preset_clamps_or_snaps_a_start(name):
+    # a browser clamps a slider's value to its range and snaps it to min + k * step; with
+    # each state the start sliders pass through valid, it never changes a value it is sent
+    p = PRESETS[name]
+    for before in _other_presets(name):
+        if before == "custom":
+            continue
+        e = descent_explorer(preset=before)
+        seen = {key: _states(e.controls[key]) for key in ("x0", "y0")}
+        values = {key: [] for key in ("x0", "y0")}
+        for key in values:
+            e.controls[key].observe(lambda change, key=key: values[key].append(change["new"]),
+                                    names="value")
+        e.controls["preset"].value = name
+        for key, axis in (("x0", 0), ("y0", 1)):
+            # the value goes straight to the new start: never clamped on the way
+            assert values[key] in ([p.start[axis]], []), (before, name, key, values[key])
+            step = e.controls[key].step
+            assert seen[key][-1] == (*p.box[axis], p.start[axis]), (before, key, seen[key])
+            for lo, hi, value in seen[key]:
+                assert lo <= value <= hi, (before, name, key, seen[key])
+                assert abs(_snap(value, lo, step) - value) < 1e-9, (before, name, key, seen[key])
+
+
+def test_sliders_a_preset_sets_send_values_only_when_let_go():
+    # with continuous_update, a browser sends back its own rounding of every value it is
+    # sent (1.8 as 1.7999999999999998), which can arrive after the next preset's value
+    e = descent_explorer()
+    assert not any(e.controls[key].continuous_update for key in ("lr", "x0", "y0"))
+    assert e.controls["steps"].step == 1  # whole numbers: no rounding to send back

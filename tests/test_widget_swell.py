@@ -193,3 +193,126 @@ def test_module_import_needs_neither_sympy_nor_matplotlib_nor_ipywidgets():
             "print(sorted(m for m in ('sympy', 'matplotlib', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the speed-up, the formula area, the picture and the busy sign ------------------------
+
+def _uncached_counts(depth, family):
+    """The counts of one depth straight from SymPy and adlab, sharing no cache with swell.py."""
+    x = sympy.Symbol("x", real=True)
+    f = x
+    for n in range(1, depth):
+        f = FAMILIES[family].step(f, x, n, sympy.sin)
+    df = sympy.diff(f, x)
+    replacements, (reduced,) = sympy.cse(df)
+    shared = sum(sympy.count_ops(v) for _, v in replacements) + sympy.count_ops(reduced)
+    fn = nested_function(depth, family)
+    grad = adlab.trace(adlab.grad(fn), 0.3).count() if df.free_symbols else 0
+    return (sympy.count_ops(f), sympy.count_ops(df), sympy.count_ops(sympy.factor(df)), shared,
+            adlab.trace(fn, 0.3).count(), grad)
+
+
+def test_cached_family_change_gives_the_numbers_computed_from_scratch():
+    from adlab.widgets import swell
+
+    swell.clear_caches()
+    assert not swell.is_counted(6, "sin")
+    e = swell_explorer(depth=5, family="logistic")
+    assert swell.is_counted(6, "logistic") and not swell.is_counted(6, "sin")
+    for family in ("sin", "product", "logistic", "sin"):   # fresh, fresh, cached, cached
+        e.controls["family"].value = family
+        assert e.last_error is None and swell.is_counted(6, family)
+        t = expression_swell(6, family)
+        for d in t.depths:
+            assert tuple(t.at(d).values()) == _uncached_counts(d, family), (family, d)
+        for count in t.at(5).values():
+            assert f"<td style='text-align:right'>{count:,}</td>" in e.html.value
+
+
+@pytest.mark.parametrize("family", ["logistic", "sin"])
+def test_factoring_the_chain_rule_product_gives_sympys_factor_of_the_derivative(family):
+    """The fast route (factor the product step'(l_{d-1}) ... step'(l_1)) is the same expression."""
+    from adlab.widgets import swell
+
+    for depth in range(1, MAX_DEPTH + 1):
+        chain = swell._chain_derivative(depth, family)
+        _, _, derivative, factored = swell_expressions(depth, family)
+        if depth <= 4:   # expanding deeper ones takes long; the factored forms below agree
+            assert sympy.expand(chain - derivative) == 0
+        assert factored == sympy.factor(derivative), depth
+    assert swell._chain_derivative(3, "product") is None   # sin(k x) uses x itself
+
+
+def test_busy_sign_shows_while_a_new_family_is_computed():
+    from adlab.widgets import swell
+
+    e = swell_explorer(depth=3)
+    swell.clear_caches()
+    seen = []
+    e.message.observe(lambda change: seen.append(change["new"]), names="value")
+    e.controls["family"].value = "product"
+    assert seen and "Computing SymPy's expressions for the product rule chain" in seen[0]
+    assert "depths 1 to 6" in seen[0] and e.message.value == ""     # cleared after the redraw
+    e.controls["family"].value = "logistic"
+    seen.clear()
+    e.controls["family"].value = "product"      # counted now: no busy sign
+    assert not any("Computing" in s for s in seen) and e.message.value == ""
+    assert e.message.layout.min_height == "1.6em"   # the sign's line is kept: nothing moves
+
+
+def _formula_area(value):
+    import re
+
+    area = re.search(r"<div class='adlab-swell-formulas' style='([^']*)'>", value)
+    lines = re.findall(r"<div class='(adlab-swell-[a-z]+)' style='([^']*)'>", value)
+    return area[1], [(cls, style) for cls, style in lines if cls != "adlab-swell-formulas"]
+
+
+def test_formula_area_has_a_fixed_size_and_scrolls_long_formulas():
+    from adlab.widgets import swell
+
+    e = swell_explorer(depth=1)
+    layouts = set()
+    for family in FAMILIES:
+        e.controls["family"].value = family
+        for depth in range(1, 7):
+            e.controls["depth"].value = depth
+            area, lines = _formula_area(e.html.value)
+            layouts.add((area, tuple(lines)))
+            assert [c for c, _ in lines] == ["adlab-swell-heading"] + [
+                "adlab-swell-formula", "adlab-swell-note"] * 3
+            heights = [float(s.split("height:")[1].split("em")[0]) for _, s in lines]
+            assert sum(heights) == pytest.approx(float(area.split("height:")[1].split("em")[0]))
+            for _, style in lines:   # long lines scroll inside their box rather than being cut
+                assert "overflow:auto" in style and "white-space:nowrap" in style
+            # the area does not widen the widget (width 0) but fills it (min-width 100 %)
+            assert "width:0;min-width:100%" in area
+    assert len(layouts) == 1   # the same boxes for every family and depth
+    assert swell.FORMULA_AREA_EM == pytest.approx(2.2 + 3 * (3.0 + 1.6))
+    assert "adlab-swell-text" in e.html._dom_classes and swell.TEXT_STYLE in e.html.value
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_picture_has_a_title_is_wide_and_readable(family):
+    from adlab.widgets import _base, swell
+
+    e = swell_explorer(depth=6, family=family)
+    width, height = _base.png_size(bytes(e.image.value))
+    assert width >= _base.MIN_WIDTH_PX and height > 0
+    fig = e.plot.fig
+    assert _base.smallest_text_px(fig) >= _base.MIN_TEXT_PX
+    assert e.plot.ax.get_title() == f"{swell.PLOT_TITLES[family]}: operations against depth d"
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    legend = e.plot.ax.get_legend()
+    for artist in (e.plot.ax.title, e.plot.ax.xaxis.label, e.plot.ax.yaxis.label, legend):
+        ext = artist.get_window_extent(renderer)
+        assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1
+    assert legend.get_window_extent(renderer).x0 > e.plot.ax.get_window_extent(renderer).x1
+    assert len(legend.get_texts()) == 6
+    # the count axis is labelled with whole numbers, no small superscripts
+    labels = [t.get_text() for t in e.plot.ax.get_yticklabels() if t.get_text()]
+    assert labels[:3] == ["0", "1", "10"] and all(s.replace(",", "").isdigit() for s in labels)
+    t = expression_swell(6, family)
+    top = max(max(getattr(t, f)) for f in swell.COUNT_FIELDS)
+    assert e.plot.ax.get_ylim()[1] >= top

@@ -3,8 +3,8 @@
 An explorer is a pure data function (tested without a browser) plus a view.
 `Explorer` wires the view: it calls ``render(**values)`` whenever a control
 changes; ``render`` returns the panes' new contents or raises. A raised
-error is shown as a message in the widget, the last good picture stays, and
-the controls keep working.
+error is shown as a message in the widget in place of the picture and text
+(hidden until the next good redraw), and the controls keep working.
 
 Displayed in Jupyter, an explorer offers the live widget and, beside it, a
 static HTML rendering of its first state; front ends without a widget
@@ -26,7 +26,17 @@ INPUT_ERRORS = (AdlabValueError, AdlabTypeError, ValueError, TypeError, Arithmet
                 OverflowError, KeyError)
 
 
-def png(fig, dpi=100) -> bytes:
+# Pictures are shown at their own pixel size, in notebooks and on the 1280 x 800 slides
+# (which may shrink a slide to 90 %): at DPI, TEXT_PT makes the smallest text
+# 16 px there (at least 14 px on a shrunk slide, readable from the back of a room),
+# and MIN_WIDTH_PX is half a slide's width.
+DPI = 100
+TEXT_PT = 11.5
+MIN_TEXT_PX = 14
+MIN_WIDTH_PX = 640
+
+
+def png(fig, dpi=DPI) -> bytes:
     """A matplotlib figure as PNG bytes (Agg, no pyplot state)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -47,6 +57,29 @@ def figure(width=6.0, height=3.6, margins=(0.13, 0.97, 0.15, 0.95)):
     left, right, bottom, top = margins
     fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
     return fig
+
+
+def style(ax, title=None):
+    """Set the sizes of an axes' text (ticks, axis labels, legend, title) to TEXT_PT."""
+    ax.tick_params(labelsize=TEXT_PT)
+    ax.xaxis.label.set_size(TEXT_PT)
+    ax.yaxis.label.set_size(TEXT_PT)
+    if title is not None:
+        ax.set_title(title, fontsize=TEXT_PT + 1)
+    legend = ax.get_legend()
+    if legend is not None:
+        for text in legend.get_texts():
+            text.set_fontsize(TEXT_PT)
+
+
+def smallest_text_px(fig, dpi=DPI) -> float:
+    """The size in pixels of the smallest visible, non-empty text of a drawn figure
+    (tick labels included), as it appears in the PNG that `png` makes."""
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_text")
+                                                   and hasattr(a, "get_fontsize"))
+             if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * dpi / 72 if sizes else float("inf")
 
 
 def png_size(data: bytes) -> tuple:
@@ -80,6 +113,7 @@ class Explorer:
     Attributes:
         widget: the ipywidgets box to display.
         html, image, message: the panes (ipywidgets HTMLMath, Image, HTML).
+        body: the box holding html and image, hidden while an error is shown.
         last_render_seconds: how long the last redraw took.
     """
 
@@ -95,12 +129,14 @@ class Explorer:
         # a narrow page with its aspect ratio kept
         self.image.layout.max_width = "100%"
         self.image.layout.height = "auto"
+        self.image.layout.display = "none"  # until a render draws a picture (no broken icon)
         self.message = w.HTML(value="")
         self.last_render_seconds = 0.0
         self.last_error = None
         heading = w.HTML(value=f"<b>{html.escape(title)}</b>")
         panes = [self.html, self.image]
         body = w.HBox(panes) if layout == "horizontal" else w.VBox(panes)
+        self.body = body
         self.widget = w.VBox([heading, w.VBox(list(self.controls.values())), self.message, body])
         self.widget.add_class("adlab-explorer")
         for control in self.controls.values():
@@ -116,7 +152,7 @@ class Explorer:
         self.update()
 
     def update(self) -> bool:
-        """Redraw from the controls; on bad input show a message and keep the last picture.
+        """Redraw from the controls; on bad input show a message and hide the panes.
 
         Returns:
             True if the redraw succeeded.
@@ -129,15 +165,18 @@ class Explorer:
         except INPUT_ERRORS as exc:
             self.last_error = exc
             self.message.value = message_html(str(exc))
+            self.body.layout.display = "none"  # no stale picture under the message
             return False
         finally:
             self.last_render_seconds = time.perf_counter() - start
         self.last_error = None
+        self.body.layout.display = None
         self.message.value = message_html(out["message"]) if out.get("message") else ""
         if "html" in out:
             self.html.value = out["html"]
         if "png" in out:
             self.image.value = out["png"]
+            self.image.layout.display = None
             width = f"{png_size(out['png'])[0]}px"
             if self.image.layout.width != width:
                 self.image.layout.width = width
@@ -149,7 +188,12 @@ class Explorer:
                  f"(static view: {html.escape(self._describe_controls())})</p>"]
         if self.message.value:
             parts.append(self.message.value)
-        parts.append(self.html.value)
+        if self.html.value and self.image.value:
+            # the text pane beside a picture: a slide hides it and shows the picture
+            # alone (adlab.slides), at a readable size
+            parts.append(f"<div class='adlab-explorer-text'>{self.html.value}</div>")
+        elif self.html.value:
+            parts.append(self.html.value)
         if self.image.value:
             parts.append(img_tag(bytes(self.image.value), alt=self.title))
         parts.append("</div>")

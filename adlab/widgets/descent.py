@@ -307,7 +307,11 @@ def _divergence(name, points, values, lr, limit, finite):
 # -- view ------------------------------------------------------------------------
 
 
-def _num(v, digits=6):
+DIGITS = 4  # significant digits of the numbers in the text pane
+
+
+def _num(v, digits=DIGITS):
+    """A number with `digits` significant digits; inf and nan as words."""
     return f"{v:.{digits}g}" if math.isfinite(v) else str(v)
 
 
@@ -315,8 +319,8 @@ def report_html(r: GradientDescent) -> str:
     """The run's numbers as HTML: the update rule, the final point, f and the gradient norm."""
     fx, fy = r.final
     if math.isfinite(r.curvature):
-        bound = (f"largest Hessian eigenvalue at the start L = {_num(r.curvature, 4)}, "
-                 + (f"so steps are stable there for lr &lt; 2/L = {_num(r.lr_limit, 4)}"
+        bound = (f"largest Hessian eigenvalue at the start L = {_num(r.curvature)}, "
+                 + (f"so steps are stable there for lr &lt; 2/L = {_num(r.lr_limit)}"
                     if math.isfinite(r.lr_limit) else "no curvature bound on lr there"))
     else:
         bound = "the Hessian is not defined at the start"
@@ -324,17 +328,47 @@ def report_html(r: GradientDescent) -> str:
     return (f"<p>$x_{{k+1}} = x_k - \\eta\\,\\nabla f(x_k)$ with $\\eta$ = {r.lr:.4g} on "
             f"f = {html.escape(r.formula)}</p>"
             f"<table class='adlab-descent'>"
-            f"<tr><td>start</td><td>({r.start[0]:.4g}, {r.start[1]:.4g})</td>"
+            f"<tr><td>start</td><td>({_num(r.start[0])}, {_num(r.start[1])})</td>"
             f"<td>f = {_num(float(r.values[0]))}</td></tr>"
             f"<tr><td>after {r.steps_taken} of {r.steps} steps ({status})</td>"
-            f"<td>({_num(fx, 8)}, {_num(fy, 8)})</td><td>f = {_num(r.final_value, 8)}</td></tr>"
-            f"<tr><td>gradient norm</td><td colspan='2'>|∇f| = {_num(r.final_grad_norm, 4)}"
+            f"<td>({_num(fx)}, {_num(fy)})</td><td>f = {_num(r.final_value)}</td></tr>"
+            f"<tr><td>gradient norm</td><td colspan='2'>|∇f| = {_num(r.final_grad_norm)}"
             f"</td></tr></table><p>{bound}.</p>")
 
 
 def _power_label(v, _pos=None):
     """Tick label of a power of ten without mathtext: 0.01, 1, 100, 1e-05, 1e+06."""
     return f"{v:g}"
+
+
+LEVELS = 16  # contour lines in a picture
+
+
+def contour_levels(Z, count: int = LEVELS) -> np.ndarray:
+    """Contour levels for f on a grid, spaced evenly in log(f - min f).
+
+    Valleys and bowls (Rosenbrock's f spans 0 to 2500 in its box, with the
+    minimum in a narrow curved valley) get lines near the bottom as well as on
+    the walls; evenly spaced or quantile levels leave the valley empty. The
+    levels run from min f plus a thousandth of the spread (or the 1 % quantile
+    of f - min f, if larger) to the 98 % quantile, so a few huge values at the
+    box's corners do not take every line. nan entries are ignored; fewer than
+    two finite distinct values give no levels.
+    """
+    finite = np.asarray(Z, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size < 2:
+        return np.array([])
+    lowest = float(finite.min())
+    above = finite - lowest
+    above = above[above > 0]
+    if above.size == 0:
+        return np.array([])
+    top = float(np.quantile(above, 0.98))
+    bottom = max(float(np.quantile(above, 0.01)), 1e-3 * top)
+    if not top > bottom:
+        return np.unique(lowest + np.array([bottom, top]))
+    return np.unique(lowest + np.geomspace(bottom, top, count))
 
 
 class DescentPlot:
@@ -352,12 +386,15 @@ class DescentPlot:
         from matplotlib.lines import Line2D
         from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-        grid = fig.add_gridspec(1, 2, width_ratios=(1.35, 1.0), wspace=0.28)
+        from ._base import TEXT_PT, style
+
+        grid = fig.add_gridspec(1, 2, width_ratios=(1.3, 1.0), wspace=0.3)
         self.ax = ax = fig.add_subplot(grid[0])
         self.ax_norm = an = fig.add_subplot(grid[1])
         self.fig = fig
         fig.set_dpi(self.DPI)
         self.key = None
+        self.draws = 0  # pictures made by `png`
         self.contours = None
         self.quiver = None
         self.background = None
@@ -365,33 +402,35 @@ class DescentPlot:
                                label="path x_k")
         (self.start,) = ax.plot([0], [0], "o", color="#2ca02c", ms=7, zorder=5, label="start")
         (self.end,) = ax.plot([0], [0], "*", color="black", ms=11, zorder=6, label="last point")
-        arrow = Line2D([], [], color="#7f7f7f", marker=">", ms=4, lw=1.2,
+        arrow = Line2D([], [], color="#7f7f7f", marker=">", ms=5, lw=1.2,
                        label="-∇f (direction)")
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.legend(handles=[self.path, self.start, self.end, arrow], loc="lower left",
-                  bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=7.5, frameon=False,
-                  handletextpad=0.3, columnspacing=0.9, borderaxespad=0.1)
+        style(ax, "contours of f(x, y), path of descent")
+        # the legend under both panels, in one row: it covers no contour and no curve
+        fig.legend(handles=[self.path, self.start, self.end, arrow], loc="lower center",
+                   bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=TEXT_PT, frameon=False,
+                   handletextpad=0.4, columnspacing=1.6, borderaxespad=0.2)
         (self.norm,) = an.semilogy([0, 1], [1, 1], color="#d62728", lw=1.3)
         an.set_xlabel("step k")
-        an.set_title("gradient norm |∇f(x_k)|", fontsize=9)
         an.grid(True, which="major", alpha=0.3)
         # plain "1e-3" labels and no minor ticks: mathtext tick labels double the draw time
-        an.yaxis.set_major_locator(LogLocator(base=10.0, numticks=8))
+        an.yaxis.set_major_locator(LogLocator(base=10.0, numticks=6))
         an.yaxis.set_minor_locator(NullLocator())
         an.yaxis.set_major_formatter(FuncFormatter(_power_label))
+        style(an, "gradient norm |∇f(x_k)|")
+        for a in (ax, an):  # titles at a fixed height: not placed anew at every draw
+            a.set_title(a.get_title(), fontsize=a.title.get_fontsize(), y=1.0)
 
     def _draw_field(self, r: GradientDescent):
         ax = self.ax
         if self.contours is not None:
             self.contours.remove()
             self.quiver.remove()
-        Z = np.ma.masked_invalid(r.Z)
-        finite = r.Z[np.isfinite(r.Z)]
-        levels = np.unique(np.quantile(finite, np.linspace(0.02, 0.98, 16))) if finite.size else []
+        levels = contour_levels(r.Z)
         if len(levels) >= 2:
-            self.contours = ax.contour(r.X, r.Y, Z, levels=levels, cmap="viridis",
-                                       linewidths=0.8, zorder=1)
+            self.contours = ax.contour(r.X, r.Y, np.ma.masked_invalid(r.Z), levels=levels,
+                                       cmap="viridis", linewidths=0.8, zorder=1)
         else:  # a constant function: no contour lines
             self.contours = ax.contour(r.X, r.Y, np.ma.masked_all(r.Z.shape), levels=[0.0])
         norm = np.hypot(r.GX, r.GY)
@@ -429,6 +468,7 @@ class DescentPlot:
         from PIL import Image
 
         canvas = self.fig.canvas
+        self.draws += 1
         dynamic = (self.path, self.start, self.end)
         if self.background is None:
             for a in dynamic + (self.ax_norm,):
@@ -444,9 +484,47 @@ class DescentPlot:
         self.ax_norm.draw(canvas.get_renderer())
         buf = io.BytesIO()
         rgba = canvas.buffer_rgba()
-        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).save(
-            buf, format="png", compress_level=3)
+        # the figure is opaque: RGB encodes about a fifth faster and smaller than RGBA
+        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1
+                         ).convert("RGB").save(buf, format="png", compress_level=3)
         return buf.getvalue()
+
+
+FIGSIZE = (8.4, 4.2)  # inches at DPI 100: an 840 x 420 px picture
+MARGINS = (0.09, 0.96, 0.24, 0.92)  # left, right, bottom (room for the legend), top
+START_STEP = 0.01  # the start sliders' step: every preset's start is on this grid
+LR_STEP = 0.05  # the learning-rate slider's step, in log10(lr)
+LR_EXPONENTS = (-4.0, 0.0)  # its range, in log10(lr), before the shift of `lr_exponents`
+
+
+def new_plot() -> DescentPlot:
+    """A DescentPlot on its own figure, the size the explorer shows."""
+    from ._base import figure
+
+    return DescentPlot(figure(*FIGSIZE, margins=MARGINS))
+
+
+def lr_exponents(lr: float) -> tuple:
+    """(min, max) in log10 for the learning-rate slider, shifted so that lr is on its grid.
+
+    A browser's slider snaps a value to min + k * step; 0.05 and 0.08 are not
+    powers of 10 ** 0.05, so a fixed grid would turn them into 0.0501 and
+    0.0794. The shift (under half a step) keeps the range about 1e-4 to 1.
+    """
+    lo, hi = LR_EXPONENTS
+    try:
+        e = math.log10(float(lr))
+    except (TypeError, ValueError, OverflowError):  # not a positive number: the widget says so
+        return lo, hi
+    if not math.isfinite(e):
+        return lo, hi
+    shift = e - (lo + round((e - lo) / LR_STEP) * LR_STEP)
+    return lo + shift, hi + shift
+
+
+def _settle(v: float) -> float:
+    """v to 12 significant digits: a browser slider sends back 0.009999999999999787 for 0.01."""
+    return float(f"{float(v):.12g}")
 
 
 def _set_range(slider, lo, hi):
@@ -472,7 +550,7 @@ def descent_explorer(preset: str = "bowl x² + 10 y²", formula: str | None = No
     """
     import ipywidgets as w
 
-    from ._base import Explorer, figure
+    from ._base import Explorer
 
     if preset not in PRESETS:
         raise AdlabValueError(
@@ -484,22 +562,42 @@ def descent_explorer(preset: str = "bowl x² + 10 y²", formula: str | None = No
     lr = p.lr if lr is None else lr
     steps = p.steps if steps is None else steps
     (bx0, bx1), (by0, by1) = p.box
-    state = {"box": p.box, "busy": False, "explorer": None}
+    lr_lo, lr_hi = lr_exponents(lr)
+    state = {"box": p.box, "busy": False, "explorer": None, "key": None, "out": None}
     controls = {
         "preset": w.Dropdown(options=list(PRESETS) + ["custom"],
                              value=preset if formula == p.formula else "custom",
                              description="preset"),
         "formula": w.Text(value=formula, description="f(x, y) =", continuous_update=False),
-        "lr": w.FloatLogSlider(value=lr, base=10, min=-4, max=0, step=0.05,
-                               description="learning rate", readout_format=".3g"),
+        "lr": w.FloatLogSlider(value=lr, base=10, min=lr_lo, max=lr_hi, step=LR_STEP,
+                               description="learning rate", readout_format=".3g",
+                               continuous_update=False),
         "steps": w.IntSlider(value=steps, min=0, max=500, step=1, description="steps"),
-        "x0": w.FloatSlider(value=start[0], min=bx0, max=bx1, step=0.05, description="start x"),
-        "y0": w.FloatSlider(value=start[1], min=by0, max=by1, step=0.05, description="start y"),
+        "x0": w.FloatSlider(value=start[0], min=bx0, max=bx1, step=START_STEP,
+                            description="start x", continuous_update=False),
+        "y0": w.FloatSlider(value=start[1], min=by0, max=by1, step=START_STEP,
+                            description="start y", continuous_update=False),
     }
     for c in controls.values():
         c.style.description_width = "100px"
 
+    # A browser's slider rounds each value or range it is sent to its own grid (float
+    # noise: 1.8 comes back as 1.7999999999999998) and, with continuous_update, sends
+    # the result back; such an echo of the old value, arriving after a preset set the
+    # new one, would undo it. So the sliders a preset sets send their value only when
+    # the student lets go of them (or presses an arrow key), and `render` ignores noise.
+
+    def move(slider, lo, hi, value):
+        """Set a start slider's range and value so that no state the browser sees on the
+        way clamps a value: widen the range to hold both views, set the value, then
+        narrow it. (Every box has whole-number limits: the grid of step START_STEP,
+        which every preset's start is on, stays the same.)"""
+        slider.min, slider.max = min(lo, slider.min), max(hi, slider.max)
+        slider.value = value
+        slider.min, slider.max = lo, hi
+
     def preset_chosen(change):
+        """Set every control the preset defines, then draw once."""
         if change["new"] not in PRESETS:
             return
         q = PRESETS[change["new"]]
@@ -507,10 +605,11 @@ def descent_explorer(preset: str = "bowl x² + 10 y²", formula: str | None = No
         try:
             state["box"] = q.box
             controls["formula"].value = q.formula
-            _set_range(controls["x0"], *q.box[0])
-            _set_range(controls["y0"], *q.box[1])
-            controls["x0"].value, controls["y0"].value = q.start
-            controls["lr"].value = q.lr
+            move(controls["x0"], *q.box[0], q.start[0])
+            move(controls["y0"], *q.box[1], q.start[1])
+            with controls["lr"].hold_sync():  # its grid moves with the preset: lr_exponents
+                _set_range(controls["lr"], *lr_exponents(q.lr))
+                controls["lr"].value = q.lr
             controls["steps"].value = q.steps
         finally:
             state["busy"] = False
@@ -527,16 +626,23 @@ def descent_explorer(preset: str = "bowl x² + 10 y²", formula: str | None = No
 
     controls["preset"].observe(preset_chosen, names="value")
     controls["formula"].observe(formula_typed, names="value")
-    fig = figure(8.4, 3.9, margins=(0.075, 0.97, 0.13, 0.93))
-    plot = DescentPlot(fig)
+    plot = new_plot()
 
     def render(preset, formula, lr, steps, x0, y0):
-        if state["busy"]:
-            return {}
-        r = gradient_descent(formula, (x0, y0), lr, steps, box=state["box"])
+        """Run and draw; the last picture again while a preset is being set, or when
+        nothing that matters changed (the preset's name, a browser's rounding echo)."""
+        if state["busy"] and state["out"] is not None:
+            return state["out"]
+        key = (formula, _settle(lr), steps, _settle(x0), _settle(y0), state["box"])
+        if key == state["key"]:
+            return state["out"]
+        r = gradient_descent(formula, (key[3], key[4]), key[1], steps, box=state["box"])
         plot.update(r)
-        return {"html": report_html(r), "png": plot.png(), "message": r.message}
+        out = {"html": report_html(r), "png": plot.png(), "message": r.message}
+        state["key"], state["out"] = key, out
+        return out
 
     explorer = Explorer("Gradient descent with AD gradients", controls, render)
+    explorer.plot = plot  # its `draws` counts the pictures made
     state["explorer"] = explorer
     return explorer
