@@ -3,8 +3,8 @@
 ``adlab trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2 x2=5`` reads the formula with
 `adlab.expressions.parse` (an AST walk that never calls `eval`), records one
 evaluation at the given point with `adlab.trace`, prints its trace tables
-(by default Baydin et al.'s Tables 2 and 3: forward and reverse mode) in
-Markdown, LaTeX or plain text, then one summary line with the value and every
+(by default forward and reverse mode, in the format of Baydin et al.'s
+Tables 2 and 3) in Markdown, LaTeX or plain text, then one summary line with the value and every
 partial derivative, and can write the dependency graph (``--graph f.svg``).
 
 Bad input (a formula that is not arithmetic, a missing or malformed value, an
@@ -38,10 +38,16 @@ EXIT_USAGE = 2
 DESCRIPTION = "adlab: automatic differentiation you can read, from the command line."
 
 TRACE_DESCRIPTION = """\
-Print the evaluation-trace tables of a formula at one point (by default Baydin
-et al.'s Table 2, forward mode, and Table 3, reverse mode), then one summary
-line with the value y and every partial derivative dy/dx, and optionally
-write the dependency graph.
+Print the evaluation-trace tables of a formula at one point (by default
+forward mode and reverse mode, in the format of Baydin et al.'s Tables 2 and
+3), then one summary line with the value y and every partial derivative
+dy/dx, and optionally write the dependency graph. The rows are v_{1-n} .. v_0
+for the inputs (in the order of --at), then v_1 .. v_l for the operations in
+rounds, as Baydin et al. number them: first every operation of the inputs
+alone, then every one that needs those, and so on, left to right within a
+round (ln(x1) + x1*x2 - sin(x2) gives v_1 = ln, v_2 = *, v_3 = sin, v_4 = +,
+v_5 = -). The reverse table lists the adjoint lines in the order the sweep
+runs them, top to bottom (the paper prints the same lines bottom to top).
 
 The formula may use numbers, variables, + - * / ** (or ^), the functions
 abs cos exp ln (= log) relu sigmoid sin sqrt tan tanh and the constants pi and e.
@@ -93,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument(
         "--table", choices=TABLE_CHOICES, default=None,
         help="which table to print: primal, tangent, adjoint, forward (primal and tangent, "
-             "Baydin's Table 2), reverse (primal and adjoint, Table 3) or all of them "
-             "(default: forward and reverse)")
+             "in the format of Baydin et al.'s Table 2), reverse (primal and adjoint, in the "
+             "format of their Table 3) or all of them (default: forward and reverse)")
     trace.add_argument(
         "--seed", metavar="NAME",
         help="the input the forward (tangent) sweep differentiates by (default: the first)")
@@ -187,7 +193,7 @@ def run_trace(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            t = record(expr, *point.values(), names=names)
+            t = record(expr, *point.values(), names=names).by_level()
             sections = [render_table(t, kind, seed, args.format, args.digits) for kind in kinds]
             sections.append(summary(t, args.format, args.digits))
             if graph_path is not None:
@@ -372,10 +378,11 @@ def _title(t, kind, seed):
         "primal": "Forward primal trace",
         "tangent": f"Forward tangent trace: {seeded}",
         "adjoint": "Reverse adjoint trace: output adjoint seed 1",
-        "forward": f"Forward mode (Baydin et al. 2018, Table 2): primal and tangent traces, "
-                   f"{seeded}",
-        "reverse": "Reverse mode (Baydin et al. 2018, Table 3): primal and adjoint traces, "
-                   "output adjoint seed 1",
+        "forward": f"Forward mode, in the format of Baydin et al. (2018), Table 2: primal "
+                   f"and tangent traces, {seeded}",
+        "reverse": "Reverse mode, in the format of Baydin et al. (2018), Table 3: primal and "
+                   "adjoint traces, output adjoint seed 1, the adjoint lines in the order "
+                   "the sweep runs them (the paper prints them bottom to top)",
     }[kind]
 
 

@@ -34,9 +34,42 @@ class Dual(ArrayMethods):
         raise self._leaving("Converting to a numpy array (np.array, np.asarray)")
 
     def __repr__(self):
-        p = np.array2string(np.asarray(raw(self.primal)), separator=", ")
-        t = np.array2string(np.asarray(raw(self.tangent)), separator=", ")
-        return f"Dual<level {self._level}>(primal={p}, tangent={t})"
+        """``Dual(primal=..., tangent=...)``; nested forward modes name each tangent's level.
+
+        Inside one `adlab.jvp` a value prints as ``Dual(primal=-17.1, tangent=4.0)``.
+        Inside a jvp within a jvp (a second derivative) the value is a Dual whose
+        primal and tangent are Duals of the outer jvp; then each tangent says
+        which jvp it belongs to: ``tangent of nesting level 1`` is the outermost
+        jvp's, ``tangent of nesting level 2`` the one inside it.
+        """
+        depth = _nesting_level(self)
+        if depth == 1:
+            return f"Dual(primal={_shown(self.primal)}, tangent={_shown(self.tangent)})"
+        return (f"{_nested_repr(self)} (nested forward mode: nesting level 1 is the outermost "
+                f"jvp, level {depth} the innermost)")
+
+
+def _nesting_level(x) -> int:
+    """How many Duals are nested in x: 0 for a plain value, 1 for a Dual of plain values."""
+    if type(x) is not Dual:
+        return 0
+    return 1 + max(_nesting_level(x.primal), _nesting_level(x.tangent))
+
+
+def _nested_repr(x) -> str:
+    """A Dual inside nested forward modes, each tangent labelled with its nesting level."""
+    if type(x) is not Dual:
+        return _shown(x)
+    return (f"Dual(primal={_nested_repr(x.primal)}, tangent of nesting level "
+            f"{_nesting_level(x)}={_nested_repr(x.tangent)})")
+
+
+def _shown(x) -> str:
+    """A plain value as numpy prints it: 4.0, -17.09861228866811, [1.0, 2.0]."""
+    v = np.asarray(raw(x))
+    if v.ndim == 0:
+        return str(v[()])
+    return np.array2string(v, separator=", ")
 
 
 def _push_forward(top, prim, args, params):

@@ -2,8 +2,11 @@
 
 `trace_graph(trace)` turns a `Trace` (see `adlab.traces`) into a
 `graphviz.Digraph`: one node per row (inputs v_{1-n} .. v_0, then the
-operations v_1 .. v_l) and one edge per argument, labelled with the local
-partial derivative ∂v_i/∂v_j at the traced point. The nodes can also show
+operations v_1 .. v_l, numbered as in the trace tables) and one edge per
+argument that is a row, labelled with the local partial derivative
+∂v_i/∂v_j at the traced point. Constants are not nodes: a node shows its
+operation's symbol (×, ln), or, where the operation has a constant argument,
+the operation as the trace table writes it (v₀^2 for x ** 2, v₀ × 3, 1 / v₀). The nodes can also show
 every row's tangent (a forward sweep) or adjoint (a reverse sweep), and one
 row and some edges can be highlighted and only the values a sweep has reached
 so far shown (``reveal``), to step through a sweep on a slide or in
@@ -20,7 +23,8 @@ from __future__ import annotations
 import numbers
 import pathlib
 
-from .tables import input_name, number, primal_name, tangent_name, adjoint_name
+from .tables import adjoint_name, input_name, number, operation, primal_name, tangent_name
+from .traces import Const
 
 SHOWS = ("primal", "tangent", "adjoint")
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -139,7 +143,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
                 g.node(_NOTE_ID, _note_label(trace, omitted, outputs), shape="note",
                        style="filled", fillcolor="#f2f2f2", fontcolor="#555555")
             continue
-        lines = [input_name(row.name).text if row.is_input else row.prim.symbol]
+        lines = [input_name(row.name).text if row.is_input else operation_label(trace, row, digits)]
         value = f"{primal_name(row.index).text} = {number(row.value, digits).text}"
         if row.index in outputs:
             value = f"{outputs[row.index]} = {value}"
@@ -180,6 +184,19 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
                 into_note.add(a)
                 g.edge(node_id(a), _NOTE_ID, style="dashed")
     return g
+
+
+def operation_label(trace, row, digits: int = 4) -> str:
+    """The operation a node shows: its symbol, or, with a constant argument, the whole operation.
+
+    ``×`` for v₋₁ × v₀ and ``ln`` for ln v₋₁ (the edges show the arguments);
+    where an argument is a constant, which has no node or edge, the operation
+    as the trace table writes it, so the constant shows: ``v₀^2`` for x ** 2,
+    ``v₀ × 3``, ``1 / v₀``, ``hypot(v₀, 3)``.
+    """
+    if not any(isinstance(a, Const) for a in row.args):
+        return row.prim.symbol
+    return operation(trace, row, digits).text
 
 
 def _check_highlight(highlight, first, last, omitted):

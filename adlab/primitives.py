@@ -565,6 +565,105 @@ def _pow_dy(t, ans, x, y):
     return t * where(bad, 0.0, ans * log(_safe(x, bad)))
 
 
+# -- displays of local partials whose form depends on a constant argument --------
+#
+# A `partials` entry is a (text, LaTeX) template pair over the argument names
+# {0}, {1}, ... or, where the form a student expects depends on the value of a
+# constant argument (2 v for v^2, -1 / v^2 for 1 / v), one of the builders
+# below: ``builder(texts, latexes, constants)`` gets each argument's name as
+# shown (a constant already written as a number) and ``constants[k]``, the
+# value of argument k where it is a scalar constant (None for a row of the
+# trace or an array), and returns the (text, LaTeX) pair.
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _shown(x) -> tuple:
+    """A constant as (text, LaTeX) with up to 4 significant digits: 2, 0.5, −1.5."""
+    s = f"{float(x):.4g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        return f"{mant}e{int(exp)}".replace("-", "−"), f"{mant} \\times 10^{{{int(exp)}}}"
+    return s.replace("-", "−"), s
+
+
+def _power_shown(base_text, base_latex, e) -> tuple:
+    """base^e for a constant e > 0 as (text, LaTeX): v for 1, v² for 2, v^1.5 for 1.5."""
+    if e == 1:
+        return base_text, base_latex
+    text, latex = _shown(e)
+    if float(e).is_integer() and e < 1000:
+        return base_text + text.translate(_SUPERSCRIPTS), f"{base_latex}^{{{latex}}}"
+    return f"{base_text}^{text}", f"{base_latex}^{{{latex}}}"
+
+
+def _fraction_shown(num, den, negative=False) -> tuple:
+    """num / den as (text, LaTeX), with a leading minus sign if `negative`."""
+    sign_text, sign_latex = ("−", "-") if negative else ("", "")
+    return (f"{sign_text}{num[0]} / {den[0]}",
+            f"{sign_latex}\\frac{{{num[1]}}}{{{den[1]}}}")
+
+
+def _pow_base_partial(texts, latexes, constants) -> tuple:
+    """∂(x^c)/∂x as a student writes it: c x^(c−1) with c − 1 worked out.
+
+    0 for c = 0, 1 for c = 1, 2 x for c = 2, 3 x² for c = 3, 2.5 x^1.5 for
+    c = 2.5; a negative c − 1 becomes a fraction: −1 / x² for c = −1, 0.5 / x^0.5
+    for c = 0.5. An exponent that is a row shows the rule itself, y x^(y − 1).
+    """
+    c = constants[1]
+    base = (texts[0], latexes[0])
+    if c is None:
+        return (f"{texts[1]} {texts[0]}^({texts[1]} − 1)",
+                f"{latexes[1]} {latexes[0]}^{{{latexes[1]} - 1}}")
+    if c == 0 or c == 1:
+        return _shown(c)
+    factor = _shown(c)
+    e = c - 1
+    if e > 0:
+        power = _power_shown(*base, e)
+        return f"{factor[0]} {power[0]}", f"{factor[1]} {power[1]}"
+    return _fraction_shown(_shown(abs(c)), _power_shown(*base, -e), negative=c < 0)
+
+
+def _pow_exponent_partial(texts, latexes, constants) -> tuple:
+    """∂(b^y)/∂y = b^y ln(b), written with the base: 2^v ln(2) for the constant 2."""
+    b = constants[0]
+    if b == 1:
+        return "0", "0"
+    if b is None:
+        plain = (texts[0], latexes[0])
+    else:
+        plain = _shown(b)
+    return (f"{texts[0]}^{texts[1]} ln({plain[0]})",
+            f"{latexes[0]}^{{{latexes[1]}}} \\ln {plain[1]}")
+
+
+def _div_numerator_partial(texts, latexes, constants) -> tuple:
+    """∂(x / d)/∂x = 1 / d: 1 / v, 1 / 4, −1 / 4 for d = −4, 1 for d = 1."""
+    d = constants[1]
+    if d is None:
+        return _fraction_shown(("1", "1"), (texts[1], latexes[1]))
+    if d == 1:
+        return "1", "1"
+    return _fraction_shown(("1", "1"), _shown(abs(d)), negative=d < 0)
+
+
+def _div_denominator_partial(texts, latexes, constants) -> tuple:
+    """∂(n / x)/∂x = −n / x², written with the input x (not the output n / x).
+
+    −1 / x² for the reciprocal 1 / x, −3 / x² for 3 / x, 2 / x² for −2 / x,
+    −u / x² for a row u.
+    """
+    n = constants[0]
+    square = _power_shown(texts[1], latexes[1], 2)
+    if n is None:
+        return _fraction_shown((texts[0], latexes[0]), square, negative=True)
+    if n == 0:
+        return "0", "0"
+    return _fraction_shown(_shown(abs(n)), square, negative=n > 0)
+
+
 # -- the table ---------------------------------------------------------------
 
 E, R, A = B.elementwise, B.reduction, B.along_axis
@@ -607,7 +706,7 @@ DIV = defprim(
     jvp=(lambda t, ans, x, y: div(t, y), lambda t, ans, x, y: -div(ans * t, y)),
     vjp=(lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: -div(g * ans, y)),
     fast=operator.truediv,
-    partials=(("1 / {1}", "\\frac{{1}}{{{1}}}"), ("−{out} / {1}", "-\\frac{{{out}}}{{{1}}}")),
+    partials=(_div_numerator_partial, _div_denominator_partial),
     batch=E)
 
 # d(x^y) = y x^(y-1) dx + ln(x) x^y dy   (0 for y = 0, and for x = 0 with y >= 0, as PyTorch)
@@ -616,7 +715,7 @@ POW = defprim(
     jvp=(_pow_dx, _pow_dy),
     vjp=(_pow_dx, _pow_dy),  # the partials times the cotangent, as times the tangent
     fast=operator.pow,
-    partials=(("{1} {0}^({1} − 1)", "{1} {0}^{{{1} - 1}}"), ("ln({0}) {out}", "\\ln({0})\\, {out}")),
+    partials=(_pow_base_partial, _pow_exponent_partial),
     batch=E)
 
 def defelementwise(name, symbol, text, latex, impl, slopes, fast=None, partials=()):
@@ -647,7 +746,7 @@ def _flat(ans, x):
 
 # d exp(x) = exp(x) dx
 EXP = defunary("exp", "exp", "exp({0})", "\\exp {0}", np.exp, lambda ans, x: ans,
-               fast=math.exp, partial=("{out}", "{out}"))
+               fast=math.exp, partial=("exp({0})", "\\exp {0}"))
 
 # d ln(x) = dx / x   (written as a division: one operation in the trace of a gradient)
 LOG = defprim(
@@ -667,12 +766,12 @@ COS = defunary("cos", "cos", "cos({0})", "\\cos {0}", np.cos, lambda ans, x: -si
 
 # d tan(x) = (1 + tan(x)^2) dx
 TAN = defunary("tan", "tan", "tan({0})", "\\tan {0}", np.tan, lambda ans, x: 1.0 + ans * ans,
-               fast=math.tan, partial=("1 + {out}²", "1 + {out}^2"))
+               fast=math.tan, partial=("1 + tan({0})²", "1 + \\tan^2 {0}"))
 
 # d tanh(x) = (1 - tanh(x)^2) dx
 TANH = defunary("tanh", "tanh", "tanh({0})", "\\tanh {0}", np.tanh,
                 lambda ans, x: 1.0 - ans * ans, fast=math.tanh,
-                partial=("1 − {out}²", "1 - {out}^2"))
+                partial=("1 − tanh({0})²", "1 - \\tanh^2 {0}"))
 
 # d sqrt(x) = dx / (2 sqrt(x))
 SQRT = defprim(
@@ -680,7 +779,7 @@ SQRT = defprim(
     jvp=(lambda t, ans, x: div(t, 2.0 * ans),),
     vjp=(lambda g, ans, x: div(g, 2.0 * ans),),
     fast=math.sqrt,
-    partials=(("1 / (2 {out})", "\\frac{{1}}{{2 {out}}}"),), batch=E)
+    partials=(("1 / (2 √{0})", "\\frac{{1}}{{2 \\sqrt{{{0}}}}}"),), batch=E)
 
 # d |x| = sign(x) dx   (0 at x = 0, as PyTorch)
 ABS = defunary("abs", "|·|", "|{0}|", "\\left|{0}\\right|", np.abs,
@@ -713,7 +812,7 @@ LOG1P = defunary("log1p", "ln1p", "ln(1 + {0})", "\\ln(1 + {0})", np.log1p,
 
 # d (e^x - 1) = e^x dx
 EXPM1 = defunary("expm1", "expm1", "exp({0}) − 1", "e^{{{0}}} - 1", np.expm1,
-                 lambda ans, x: ans + 1.0, fast=math.expm1, partial=("{out} + 1", "{out} + 1"))
+                 lambda ans, x: ans + 1.0, fast=math.expm1, partial=("exp({0})", "e^{{{0}}}"))
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -768,7 +867,7 @@ ARCTANH = defunary("arctanh", "atanh", "arctanh({0})", "\\operatorname{{artanh}}
 
 # d 2^x = 2^x ln 2 dx
 EXP2 = defunary("exp2", "exp2", "2^{0}", "2^{{{0}}}", np.exp2, lambda ans, x: ans * _LN2,
-                fast=lambda x: 2.0 ** x, partial=("{out} ln(2)", "{out} \\ln 2"))
+                fast=lambda x: 2.0 ** x, partial=("2^{0} ln(2)", "2^{{{0}}} \\ln 2"))
 
 
 def _atan2_scale(y, x):
@@ -801,7 +900,8 @@ HYPOT = defelementwise(
     slopes=(lambda ans, x, y: x * _hypot_scale(x, y, ans),
             lambda ans, x, y: y * _hypot_scale(x, y, ans)),
     fast=math.hypot,
-    partials=(("{0} / {out}", "\\frac{{{0}}}{{{out}}}"), ("{1} / {out}", "\\frac{{{1}}}{{{out}}}")))
+    partials=(("{0} / hypot({0}, {1})", "\\frac{{{0}}}{{\\sqrt{{{0}^2 + {1}^2}}}}"),
+              ("{1} / hypot({0}, {1})", "\\frac{{{1}}}{{\\sqrt{{{0}^2 + {1}^2}}}}")))
 
 # d (x mod y) = dx - floor(x / y) dy   (numpy's remainder: the sign of y, as Python's %)
 MOD = defelementwise(
@@ -839,7 +939,7 @@ RELU = defunary("relu", "relu", "relu({0})", "\\operatorname{{relu}} {0}",
 # d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
 SIGMOID = defunary("sigmoid", "σ", "σ({0})", "\\sigma({0})", _sigmoid_impl,
                    lambda ans, x: ans * (1.0 - ans), fast=_sigmoid_fast,
-                   partial=("{out} (1 − {out})", "{out} (1 - {out})"))
+                   partial=("σ({0}) (1 − σ({0}))", "\\sigma({0}) (1 - \\sigma({0}))"))
 
 # d where(c, x, y) = where(c, dx, 0) + where(c, 0, dy)   (the condition c carries no derivative)
 WHERE = defprim(

@@ -1,12 +1,26 @@
 """Trace tables in Markdown, LaTeX, HTML and plain text, generated from a `Trace`.
 
 Kinds: ``primal`` (the forward primal trace), ``tangent``, ``adjoint``,
-``forward`` (primal beside tangent, Baydin et al.'s Table 2) and ``reverse``
-(primal beside adjoint, their Table 3). Every line shows a symbolic step and
-the same step with numbers, e.g. ``v_2 = v_{-1} × v_0 | 2 × 5 = 10``. The
-adjoint sweep lists each accumulation into a variable used more than once as
-its own step (v̄_0 = v̄_0 + v̄_2 ∂v_2/∂v_0). ``html(highlight=k)`` marks one
-line as the current step of a sweep (see `adlab.widgets.stepper`).
+``forward`` (primal beside tangent, in the format of Baydin et al.'s Table 2)
+and ``reverse`` (primal beside adjoint, in the format of their Table 3). Every
+line shows a symbolic step and the same step with numbers, e.g.
+``v_2 = v_{-1} × v_0 | 2 × 5 = 10``.
+
+Order of the lines. The primal and tangent lines follow the trace's rows:
+inputs v_{1-n} .. v_0, then v_1 .. v_l in the order the function ran them.
+The adjoint lines follow the reverse sweep: v̄_l = ȳ, then the rows from last
+to first and, for each row, its arguments in argument order, one line per
+contribution (the first one to v̄_j reads v̄_j = v̄_i ∂v_i/∂v_j, each further
+one v̄_j = v̄_j + v̄_i ∂v_i/∂v_j), then x̄_k = v̄_k for the inputs in order.
+For Baydin's f(x1, x2) = ln x1 + x1 x2 − sin x2 numbered as the paper numbers
+it (f written one operation per line in the paper's order, as in notebook 07,
+or any trace after `Trace.by_level`) the primal and tangent lines are the
+paper's Table 2 line for line, and the adjoint lines are the paper's Table 3
+read as it runs: the paper prints its adjoint column bottom to top (v̄_5 = ȳ
+at the bottom), this table top to bottom (v̄_5 = ȳ first), and it ends with
+x̄_1 then x̄_2. The Local partial column is this table's own: the paper writes
+the partial inside the adjoint's line. ``html(highlight=k)`` marks one line as the current step
+of a sweep (see `adlab.widgets.stepper`).
 
 This module reads the trace's records and the primitives' display fields
 only; the numbers come from `Trace.forward` and `Trace.reverse`.
@@ -126,14 +140,55 @@ def _needs_parens(s: str) -> bool:
 
 
 def partial_formula(trace, row, k) -> Cell | None:
-    """The template of ∂v_i/∂(argument k) with argument names filled in, or None."""
+    """∂v_i/∂(argument k) as the primitive displays it, with the argument names filled in.
+
+    The primitive's entry is a (text, LaTeX) template or a builder that also
+    gets the values of constant arguments (see adlab/primitives.py: 2 v₀ for
+    v₀², −1 / v₀² for 1 / v₀). A negative constant is written without
+    brackets where it stands alone or in front (−2, not (−2)), and a minus
+    applied to one is resolved (2 / ..., not −(−2) / ...). None where the
+    primitive shows no partials (its partials are Jacobians).
+    """
     if not row.prim.partials:
         return None
-    text_t, latex_t = row.prim.partials[k]
+    entry = row.prim.partials[k]
     args = [_arg_cell(trace, a, 4, False) for a in row.args]
-    out = primal_name(row.index)
-    return Cell(latex_t.format(*[c.latex for c in args], out=out.latex),
-                text_t.format(*[c.text for c in args], out=out.text))
+    texts, latexes = [c.text for c in args], [c.latex for c in args]
+    if callable(entry):
+        text, latex = entry(texts, latexes, [_scalar_constant(a) for a in row.args])
+    else:
+        text_t, latex_t = entry
+        out = primal_name(row.index)
+        text, latex = text_t.format(*texts, out=out.text), latex_t.format(*latexes, out=out.latex)
+    return _tidy_signs(Cell(latex, text))
+
+
+def _scalar_constant(a):
+    """The value of a scalar constant argument as a float; None for a row or an array."""
+    if isinstance(a, Const) and np.ndim(a.value) == 0:
+        return float(a.value)
+    return None
+
+
+_NUM = r"(\d[\d.]*(?:e−?\d+)?)"  # a number as the text shows it, without its sign
+_NUM_LATEX = r"(\d[\d.]*(?: \\times 10\^\{-?\d+\})?)"
+
+
+def _tidy_signs(c: Cell) -> Cell:
+    """A partial with the brackets of a negative constant dropped where no sign is doubled.
+
+    ``(−2)`` alone -> ``−2``; ``(−2) / x`` or ``(−2) x`` in front -> ``−2 / x``;
+    ``−(−2) / x`` -> ``2 / x`` (text), and the same in LaTeX (``-\\frac{(-2)}{x}``
+    -> ``\\frac{2}{x}``).
+    """
+    text, latex = c.text, c.latex
+    text = re.sub(rf"(^|[\s(])−\(−{_NUM}\)", r"\1\2", text)
+    text = re.sub(rf"^\(−{_NUM}\)(?= |$)", r"−\1", text)
+    latex = re.sub(rf"-\\frac\{{\(-{_NUM_LATEX}\)\}}", r"\\frac{\1}", latex)
+    latex = re.sub(rf"^\\frac\{{\(-{_NUM_LATEX}\)\}}", r"-\\frac{\1}", latex)
+    latex = re.sub(rf"(^|[\s(])-\(-{_NUM_LATEX}\)", r"\1\2", latex)
+    latex = re.sub(rf"^\(-{_NUM_LATEX}\)(?= |$)", r"-\1", latex)
+    return Cell(latex, text)
 
 
 def partial_symbol(i, j) -> Cell:
@@ -215,12 +270,16 @@ class TraceTable:
                 if formula is None:
                     sym_terms.append(_times(partial_symbol(row.index, a), tangent_name(a)))
                     continue
-                sym_terms.append(_term(tangent_name(a), formula))
+                sym_terms.append(_symbolic_term(tangent_name(a), formula))
                 if p is not None:
                     num_terms.append(_term(number(tan[a], d, True), number(p, d, True),
                                            formula))
             sym = _join(sym_terms) if sym_terms else Cell("0", "0")
-            num = _eq(_join(num_terms), value) if num_terms and len(num_terms) == len(sym_terms) else value
+            num = value
+            if num_terms and len(num_terms) == len(sym_terms):
+                worked = _join(num_terms)
+                if worked.text != value.text:  # not "17.7 = 17.7" for v̇_i = v̇_j
+                    num = _eq(worked, value)
             lines.append([_eq(lhs, sym), num])
         for k, i in enumerate(t.outputs):
             y = Cell("\\dot{y}", "ẏ") if len(t.outputs) == 1 else _var("\\dot{y}", "ẏ", k + 1)
@@ -380,6 +439,18 @@ def _join(terms) -> Cell:
     for t in terms[1:]:
         out = _plus(out, t)
     return out
+
+
+def _symbolic_term(factor: Cell, formula: Cell) -> Cell:
+    """factor times a partial's formula, a partial 1 / x written as a division (v̇ / x)."""
+    for sign_text, sign_latex in (("", ""), ("−", "-")):
+        if (formula.text.startswith(f"{sign_text}1 / ")
+                and formula.latex.startswith(f"{sign_latex}\\frac{{1}}")):
+            rest_text = formula.text[len(sign_text) + 4:]
+            rest_latex = formula.latex[len(sign_latex) + len("\\frac{1}"):]
+            return Cell(f"{sign_latex}\\frac{{{factor.latex}}}{rest_latex}",
+                        f"{sign_text}{factor.text} / {rest_text}")
+    return _term(factor, formula)
 
 
 def _term(factor: Cell, partial: Cell, formula: Cell | None = None) -> Cell:

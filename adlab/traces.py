@@ -3,10 +3,18 @@
 `trace(f, *inputs)` runs f once on recording boxes and returns a `Trace`: one
 frozen `Row` per input and per primitive application, numbered as in Baydin
 et al. (2018): inputs v_{1-n} .. v_0, intermediates v_1 .. v_l in execution
-order. `Trace.forward(seed)` and `Trace.reverse(seed)` then compute every
-row's tangent or adjoint with the primitives' own JVP and VJP rules, and
-return plain data as well. Renderers (`adlab.tables`, `adlab.graphs`) read
-only these records.
+order. `Trace.by_level` renumbers the same computation in rounds, as the paper
+does (the operations of the inputs alone first); ``adlab trace`` and the
+stepper use it for a typed formula, so ``ln(x1) + x1*x2 - sin(x2)`` gets the
+paper's numbering there even though Python runs its sum before its sine.
+
+`Trace.forward(seed)` and `Trace.reverse(seed)` then compute every row's
+tangent or adjoint with the primitives' own JVP and VJP rules, and return
+plain data as well. The reverse sweep visits the rows from last to first
+and, for each row, its arguments in argument order; that order is the order
+of `Adjoints.steps` and of the lines of the reverse table (for f in the
+paper's order, the lines of Baydin et al.'s Table 3, which prints them bottom to top). Renderers
+(`adlab.tables`, `adlab.graphs`) read only these records.
 """
 
 from __future__ import annotations
@@ -238,7 +246,10 @@ class Trace:
             seed: the output's adjoint ȳ (default 1.0; an array of the output's
                 shape for a non-scalar output).
         Returns:
-            An `Adjoints` record whose `steps` list every contribution in sweep order.
+            An `Adjoints` record whose `steps` list every contribution in sweep
+            order: rows from last to first, and for each row one step per
+            argument that is a row, in argument order (an argument used twice,
+            as in x * x, gets two steps).
         """
         out = self.output
         seed = raw(seed)
@@ -285,10 +296,38 @@ class Trace:
     def _arg_values(self, row):
         return [self.row(a).value if isinstance(a, int) else a.value for a in row.args]
 
+    def by_level(self) -> "Trace":
+        """The same computation renumbered in rounds, as Baydin et al. (2018) number it.
+
+        Round 1 holds every operation whose arguments are all inputs, round 2
+        every operation that needs a result of round 1, and so on (a row's
+        round is one more than its latest argument's); within a round the rows
+        keep their execution order. For ln(x1) + x1*x2 - sin(x2) this gives the
+        paper's v_1 = ln v_-1, v_2 = v_-1 v_0, v_3 = sin v_0, v_4 = v_1 + v_2,
+        v_5 = v_4 - v_3, whatever order the operations ran in. `adlab trace`
+        and the stepper number a typed formula this way; `trace` itself keeps
+        the order the program ran.
+        """
+        rounds = {i: 0 for i in self.inputs}
+        for row in self.rows[self.n:]:
+            rounds[row.index] = 1 + max((rounds[a] for a in row.arg_rows), default=0)
+        ops = sorted(self.rows[self.n:], key=lambda r: (rounds[r.index], r.index))
+        new = {i: i for i in self.inputs}
+        new.update({row.index: k + 1 for k, row in enumerate(ops)})
+        rows = list(self.rows[:self.n])
+        for row in ops:
+            args = tuple(new[a] if isinstance(a, int) else a for a in row.args)
+            rows.append(Row(new[row.index], row.prim, args, row.params, row.value, row.name))
+        return Trace(tuple(rows), self.inputs, tuple(new[i] for i in self.outputs),
+                     self.function)
+
     # -- renderers ------------------------------------------------------------
 
     def table(self, kind: str = "primal", seed=None, digits: int = 4):
-        """A trace table: primal, tangent, adjoint, forward (Table 2) or reverse (Table 3).
+        """A trace table: primal, tangent, adjoint, forward or reverse.
+
+        ``forward`` (primal beside tangent) and ``reverse`` (primal beside
+        adjoint) are in the format of Baydin et al.'s Tables 2 and 3.
 
         See `adlab.tables.TraceTable`: display it in Jupyter, or call
         ``.markdown()``, ``.latex()`` or ``.html()``.

@@ -56,8 +56,10 @@ def test_the_reference_values_are_baydins():
 def test_default_prints_tables_2_and_3_and_the_summary(capsys):
     status, out, err = run(capsys, "trace", BAYDIN, *AT)
     assert status == 0 and err == ""
-    assert "### Forward mode (Baydin et al. 2018, Table 2)" in out
-    assert "### Reverse mode (Baydin et al. 2018, Table 3)" in out
+    assert "### Forward mode, in the format of Baydin et al. (2018), Table 2" in out
+    assert ("### Reverse mode, in the format of Baydin et al. (2018), Table 3: primal and "
+            "adjoint traces, output adjoint seed 1, the adjoint lines in the order the sweep "
+            "runs them (the paper prints them bottom to top)") in out
     assert out.index("Table 2") < out.index("Table 3") < out.index("Summary:")
     # the numbers in the tables, formatted from the closed forms at 4 digits
     assert g(Y) == "11.65"
@@ -65,10 +67,39 @@ def test_default_prints_tables_2_and_3_and_the_summary(capsys):
     assert f"| $\\dot{{y}} = \\dot{{v}}_{{5}}$ | ${g(DY_DX1)}$ |" in out  # seed x1
     assert f"| $\\bar{{x}}_{{1}} = \\bar{{v}}_{{-1}}$ |  | ${g(DY_DX1)}$ |" in out
     assert f"| $\\bar{{x}}_{{2}} = \\bar{{v}}_{{0}}$ |  | ${g(DY_DX2)}$ |" in out
-    assert f"$10.69 - ({g(math.sin(X2))}) = {g(Y)}$" in out  # v_5 = v_3 - v_4
+    assert f"$10.69 - ({g(math.sin(X2))}) = {g(Y)}$" in out  # v_5 = v_4 - v_3
     # the summary line
     (line,) = SUMMARY.findall(out)
     assert line == (g(Y), "2", "5", g(DY_DX1), g(DY_DX2)) == ("11.65", "2", "5", "5.5", "1.716")
+
+
+def test_the_formula_is_numbered_as_the_paper_and_the_one_operation_per_line_f(capsys):
+    """Baydin et al.'s Table 2: v1 = ln, v2 = x, v3 = sin, v4 = +, v5 = -; Table 3's adjoint
+    lines in the order they run (the paper prints them bottom to top)."""
+    status, out, _ = run(capsys, "trace", BAYDIN, *AT, "--format", "text", "--table", "reverse")
+    assert status == 0
+    lines = out.splitlines()[3:]  # after the title, a blank line and the header
+    primal = [line.split("|")[0].strip() for line in lines[:7]]
+    assert primal == ["v₋₁ = x₁", "v₀ = x₂", "v₁ = ln(v₋₁)", "v₂ = v₋₁ × v₀", "v₃ = sin(v₀)",
+                      "v₄ = v₁ + v₂", "v₅ = v₄ − v₃"]
+    adjoint = [line.split("|")[2].strip() for line in lines[:11]]
+    assert adjoint == ["v̄₅ = ȳ", "v̄₄ = v̄₅ ∂v₅/∂v₄", "v̄₃ = v̄₅ ∂v₅/∂v₃", "v̄₁ = v̄₄ ∂v₄/∂v₁",
+                       "v̄₂ = v̄₄ ∂v₄/∂v₂", "v̄₀ = v̄₃ ∂v₃/∂v₀", "v̄₋₁ = v̄₂ ∂v₂/∂v₋₁",
+                       "v̄₀ = v̄₀ + v̄₂ ∂v₂/∂v₀", "v̄₋₁ = v̄₋₁ + v̄₁ ∂v₁/∂v₋₁", "x̄₁ = v̄₋₁",
+                       "x̄₂ = v̄₀"]
+
+    def paper_order(x1, x2):  # notebook 07's f
+        v1 = adlab.log(x1)
+        v2 = x1 * x2
+        v3 = adlab.sin(x2)
+        v4 = v1 + v2
+        return v4 - v3
+
+    expected = adlab.trace(paper_order, X1, X2).table("reverse").text()
+    assert expected in out
+    # the adjoint values: the paper's, and central differences for the inputs
+    assert "−0.2837 + 1 × 2 = 1.716" in out and "5 + 1 × 0.5 = 5.5" in out
+    assert DY_DX1 == pytest.approx(central(lambda x: f(x, X2), X1), rel=1e-9)
 
 
 def test_summary_at_more_digits_matches_closed_forms_and_differences(capsys):
@@ -118,7 +149,7 @@ def test_table_all_prints_every_kind_as_the_library_renders_it(capsys):
                          "--seed", "x2")
     assert status == 0
     expr = parse(BAYDIN)
-    t = adlab.trace(expr, X1, X2, names=expr.variables)
+    t = adlab.trace(expr, X1, X2, names=expr.variables).by_level()
     for kind in ("primal", "tangent", "adjoint", "forward", "reverse"):
         seed = {"x2": 1.0} if kind in ("tangent", "forward") else None
         assert t.table(kind, seed=seed, digits=4).text() in out, kind

@@ -65,3 +65,38 @@ def test_lesson_runs_in_jupyterlab_with_nothing_broken_or_cut_off(lab, path, tmp
             assert quizzes >= 3, f"{path.stem}: {quizzes} live check-yourself questions"
     finally:
         page.close()
+
+
+def test_descent_saddle_preset_sets_its_start_and_draws_once_in_jupyterlab(lab):
+    """Choosing a preset sets every control (the saddle's start y = 0.01, which the browser's
+    slider must not round to 0.00), the path leaves the saddle for the minimum (0, 1), and the
+    picture is drawn once (counted in the browser as changes of the image)."""
+    browser, base = lab
+    page = open_and_run(browser, base, "01_calculus.ipynb")
+    try:
+        explorer = page.locator(".adlab-explorer").filter(
+            has=page.locator("option", has_text="saddle and two minima"))
+        assert explorer.count() == 1
+        explorer.scroll_into_view_if_needed()
+        image = explorer.locator("img").first
+        image.evaluate("""img => {
+            window.adlabImageChanges = 0;
+            new MutationObserver(() => window.adlabImageChanges++)
+                .observe(img, {attributes: true, attributeFilter: ['src']});
+        }""")
+        explorer.locator("select").first.select_option("saddle and two minima")
+        table = explorer.locator("table.adlab-descent")
+        table.filter(has_text="(1.8, 0.01)").wait_for()
+        page.wait_for_timeout(3000)  # anything the browser sends back would redraw by now
+        readouts = explorer.locator(".widget-readout").all_inner_texts()
+        assert readouts[-2:] == ["1.80", "0.01"], readouts  # start x, start y
+        assert readouts[0] == "0.0500" and readouts[1] == "120", readouts  # lr, steps
+        text = table.inner_text()
+        assert "after 120 of 120 steps (done)" in text and "f = -0.5" in text, text
+        last = text.split("(done)")[1].split("f =")[0].strip()
+        x, y = (float(v) for v in last.strip("()").split(","))
+        assert abs(x) < 1e-4 and abs(y - 1) < 1e-4, last
+        assert page.evaluate("window.adlabImageChanges") == 1
+        assert not problems(page)
+    finally:
+        page.close()

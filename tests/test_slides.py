@@ -120,7 +120,9 @@ SLIDE_FACTS = r"""() => {
     const graphs = [...deck.querySelectorAll('section .jp-RenderedSVG svg g.graph')]
         .map(g => g.querySelectorAll('g.node').length);
     const statics = [...deck.querySelectorAll('section .adlab-explorer-static')]
-        .map(s => { const img = s.querySelector('img'); return img ? img.naturalWidth : 0; });
+        // a picture's natural width; an explorer of text alone (the stepper) its text's length
+        .map(s => { const img = s.querySelector('img');
+                    return img ? img.naturalWidth : s.textContent.trim().length; });
     const widgetViews = document.querySelectorAll(
         'script[type="application/vnd.jupyter.widget-view+json"]').length;
     return {slides, math, texErrors, raw, graphs, statics, widgetViews};

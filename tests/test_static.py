@@ -22,7 +22,7 @@ def test_exported_html_shows_the_static_view():
     assert "adlab-explorer-static" not in before  # nbconvert alone picks the widget view
     page, _ = HTMLExporter().from_notebook_node(static_notebook(nb))
     assert "adlab-explorer-static" in page and "data:image/png;base64," in page
-    assert "x = 1.0000" in page
+    assert "x = 1.00" in page
     assert 'type="application/vnd.jupyter.widget-view+json"' not in page
 
 

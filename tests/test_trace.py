@@ -83,7 +83,7 @@ GOLDEN_MARKDOWN = r"""| Forward primal trace | Value | Forward tangent trace | V
 | $v_{-1} = x_{1}$ | $3$ | $\dot{v}_{-1} = \dot{x}_{1}$ | $1$ |
 | $v_{0} = x_{2}$ | $-2$ | $\dot{v}_{0} = \dot{x}_{2}$ | $0$ |
 | $v_{1} = v_{-1} \times v_{0}$ | $3 \times (-2) = -6$ | $\dot{v}_{1} = \dot{v}_{-1} \times v_{0} + \dot{v}_{0} \times v_{-1}$ | $1 \times (-2) + 0 \times 3 = -2$ |
-| $v_{2} = \exp v_{1}$ | $\exp (-6) = 0.002479$ | $\dot{v}_{2} = \dot{v}_{1} \times v_{2}$ | $(-2) \times 0.002479 = -0.004958$ |
+| $v_{2} = \exp v_{1}$ | $\exp (-6) = 0.002479$ | $\dot{v}_{2} = \dot{v}_{1} \times \exp v_{1}$ | $(-2) \times 0.002479 = -0.004958$ |
 | $y = v_{2}$ | $0.002479$ | $\dot{y} = \dot{v}_{2}$ | $-0.004958$ |
 """
 
@@ -92,7 +92,7 @@ GOLDEN_LATEX = r"""\begin{tabular}{lll}
 \textbf{Reverse adjoint trace} & \textbf{Local partial} & \textbf{Value} \\
 \hline
 $\bar{v}_{2} = \bar{y}$ &  & $1$ \\
-$\bar{v}_{1} = \bar{v}_{2} \frac{\partial v_{2}}{\partial v_{1}}$ & $\frac{\partial v_{2}}{\partial v_{1}} = v_{2}$ & $1 \times 0.002479 = 0.002479$ \\
+$\bar{v}_{1} = \bar{v}_{2} \frac{\partial v_{2}}{\partial v_{1}}$ & $\frac{\partial v_{2}}{\partial v_{1}} = \exp v_{1}$ & $1 \times 0.002479 = 0.002479$ \\
 $\bar{v}_{-1} = \bar{v}_{1} \frac{\partial v_{1}}{\partial v_{-1}}$ & $\frac{\partial v_{1}}{\partial v_{-1}} = v_{0}$ & $0.002479 \times (-2) = -0.004958$ \\
 $\bar{v}_{0} = \bar{v}_{1} \frac{\partial v_{1}}{\partial v_{0}}$ & $\frac{\partial v_{1}}{\partial v_{0}} = v_{-1}$ & $0.002479 \times 3 = 0.007436$ \\
 $\bar{x}_{1} = \bar{v}_{-1}$ &  & $-0.004958$ \\
@@ -226,21 +226,40 @@ def test_large_trace_tables_render_quickly():
 
 # -- the display templates of the partials agree with the JVP rules -------------
 
-_TEXT_TO_PY = [("−", "-"), ("×", "*"), ("²", "**2"), ("^", "**"), ("ln(", "math.log("),
-               ("cosh(", "math.cosh("), ("sinh(", "math.sinh("), ("√(", "math.sqrt("),
-               ("⌊", "math.floor("), ("⌋", ")"), ("≤", "<="),
-               ("cos(", "math.cos("), ("sin(", "math.sin("), ("sign(", "_sign(")]
+_TEXT_TO_PY = [("−", "-"), ("×", "*"), ("^", "**"), ("ln(", "math.log("),
+               ("cosh(", "math.cosh("), ("sinh(", "math.sinh("), ("tanh(", "math.tanh("),
+               ("√(", "math.sqrt("), ("⌊", "math.floor("), ("⌋", ")"), ("≤", "<="),
+               ("cos(", "math.cos("), ("sin(", "math.sin("), ("tan(", "math.tan("),
+               ("exp(", "math.exp("), ("hypot(", "math.hypot("), ("σ(", "_sigmoid("),
+               ("sign(", "_sign(")]
+_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+
+
+def _sigmoid(v):
+    return 1.0 / (1.0 + math.exp(-v))
+
+
+NAMESPACE = {"math": math, "_sign": lambda v: math.copysign(1.0, v), "_sigmoid": _sigmoid}
+
+
+def _text_to_python(expr):
+    """A partial's text (our Unicode subset) as Python: −, ×, ^, x², ln(, √(, juxtaposition."""
+    expr = re.sub(r"[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: f"**({m.group(0).translate(_SUPERSCRIPT)})",
+                  expr)
+    for a, b in _TEXT_TO_PY:
+        expr = expr.replace(a, b)
+    while "math.math." in expr:  # cosh( became math.cosh(, then its cos( matched
+        expr = expr.replace("math.math.", "math.")
+    expr = expr.replace("math.ta_math.", "math.")  # never produced; guards the order above
+    expr = re.sub(r"\[(.*?)\]", r"float(\1)", expr)  # Iverson brackets
+    expr = re.sub(r"\) \(", ") * (", expr)  # juxtaposition is a product
+    expr = re.sub(r"(\d|\)) (\(|math|_sigmoid|[a-z])", r"\1 * \2", expr)
+    return expr
 
 
 def _evaluate_template(template, args, out):
     expr = template.format(*[f"({a!r})" for a in args], out=f"({out!r})")
-    for a, b in _TEXT_TO_PY:
-        expr = expr.replace(a, b)
-    expr = expr.replace("math.math.", "math.")  # cosh( became math.cosh(, then its cos( matched
-    expr = re.sub(r"\[(.*?)\]", r"float(\1)", expr)  # Iverson brackets
-    expr = re.sub(r"\) \(", ") * (", expr)  # juxtaposition is a product
-    expr = re.sub(r"(\d|\)) (\(|math|[a-z])", r"\1 * \2", expr)
-    return eval(expr, {"math": math, "_sign": lambda v: math.copysign(1.0, v)})  # test-only, our own templates
+    return eval(_text_to_python(expr), NAMESPACE)  # test-only, our own templates
 
 
 POINTS = {1: (0.7,), 2: (1.3, 0.6), 3: (0.2, -0.5, 0.8)}
@@ -251,32 +270,65 @@ def _latex_to_python(s):
     """Our templates' LaTeX subset (frac, ^{...}, cos, sin, ln, sign, brackets) as Python."""
     s = s.replace("\\,", " ").replace("\\left", "").replace("\\right", "")
     s = s.replace("\\operatorname{sign}", "_sign").replace("\\ln", "math.log")
+    s = s.replace("\\sigma", "_sigmoid").replace("\\exp", "math.exp")
+    s = re.sub(r"\\(tanh|tan)\^2 (\([^()]*\))", r"math.\1(\2)**2", s)
     s = s.replace("\\cosh", "math.cosh").replace("\\sinh", "math.sinh")
     s = s.replace("\\cos", "math.cos").replace("\\sin", "math.sin").replace("\\le", "<=")
     s = s.replace("\\lfloor", "math.floor(").replace("\\rfloor", ")")
-    s = re.sub(r"math\.log (\d+)", r"math.log(\1)", s)
+    s = re.sub(r"math\.log (\d[\d.]*)", r"math.log(\1)", s)
+    s = re.sub(r"(?<![\w\\])e\^\{([^{}]*)\}", r"math.exp(\1)", s)
     s = re.sub(r"\\sqrt\{([^{}]*)\}", r"math.sqrt(\1)", s)
-    while "\\frac{" in s:  # innermost-first is not needed: our fractions are not nested
-        s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", s)
-    s = re.sub(r"\^\{([^{}]*)\}", r"**(\1)", s).replace("^2", "**2")
+    s = re.sub(r"\^\{([^{}]*)\}", r"**(\1)", s).replace("^2", "**2")  # powers first: v^{2}
+    while "\\frac{" in s:  # our fractions are not nested
+        done = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", s)
+        assert done != s, s  # a fraction this helper cannot read: fail, never loop
+        s = done
     s = re.sub(r"\[(.*?)\]", r"float(\1)", s)
-    s = re.sub(r"(math\.\w+|_sign) (\([^()]*\))", r"\1(\2)", s)  # \cos x -> math.cos(x)
-    s = re.sub(r"(\d|\)) +(\(|math|_sign|float)", r"\1 * \2", s)
+    s = re.sub(r"(math\.\w+|_sign|_sigmoid) (\([^()]*\))", r"\1(\2)", s)  # \cos x -> math.cos(x)
+    s = re.sub(r"(\d|\)) +(\(|math|_sign|_sigmoid|float)", r"\1 * \2", s)
     return s
+
+
+def _filled(prim, k, args, out, constant=()):
+    """Partial k of prim as (text, LaTeX) with the numbers `args` for the arguments' names.
+
+    Arguments whose positions are in `constant` are passed to a builder as constants.
+    """
+    entry = prim.partials[k]
+    texts = [f"({a!r})" for a in args]
+    if callable(entry):
+        constants = [float(a) if i in constant else None for i, a in enumerate(args)]
+        return entry(texts, texts, constants)
+    text, latex = entry
+    return (text.format(*texts, out=f"({out!r})"), latex.format(*texts, out=f"({out!r})"))
 
 
 @pytest.mark.parametrize("name", [n for n, p in PRIMITIVES.items() if p.partials])
 def test_partial_templates_match_the_jvp_rules(name):
-    """The text and LaTeX shown for each local partial evaluate to what the JVP rule computes."""
+    """The text and LaTeX shown for each local partial evaluate to what the JVP rule computes,
+    with every argument a row and, for the partials built from constant values (pow and
+    truediv), with each other argument a constant too."""
     prim = PRIMITIVES[name]
     args = POINTS_OF.get(name, POINTS[prim.arity])
-    out = prim.impl(*args)
-    namespace = {"math": math, "_sign": lambda v: math.copysign(1.0, v)}
-    for k, (text, latex) in enumerate(prim.partials):
-        if not text:  # the condition of where: no derivative, no partial shown
-            assert k in prim.nondiff and not latex
+    out = float(prim.impl(*args))
+    for k in range(len(prim.partials)):
+        if not callable(prim.partials[k]) and not prim.partials[k][0]:
+            # the condition of where: no derivative, no partial shown
+            assert k in prim.nondiff and not prim.partials[k][1]
             continue
         rule = float(prim.jvp[k](1.0, out, *args))
-        assert _evaluate_template(text, args, float(out)) == pytest.approx(rule, rel=1e-12), text
-        filled = latex.format(*[f"({a!r})" for a in args], out=f"({float(out)!r})")
-        assert eval(_latex_to_python(filled), namespace) == pytest.approx(rule, rel=1e-12), latex
+        others = [()] + ([(j,) for j in range(len(args)) if j != k]
+                         if callable(prim.partials[k]) else [])
+        for constant in others:
+            text, latex = _filled(prim, k, args, out, constant)
+            assert "{" not in text and "out" not in text, text
+            assert eval(_text_to_python(text), NAMESPACE) == pytest.approx(rule, rel=1e-12), text
+            assert eval(_latex_to_python(latex), NAMESPACE) == pytest.approx(rule, rel=1e-12), latex
+
+
+def test_no_partial_is_written_with_the_operations_own_output():
+    """A student reads ∂v_i/∂v_j in terms of the arguments: no template uses {out}."""
+    for name, prim in PRIMITIVES.items():
+        for entry in prim.partials:
+            if not callable(entry):
+                assert "{out}" not in entry[0] and "{out}" not in entry[1], name

@@ -170,5 +170,31 @@ def test_widget_redraws_and_survives_bad_input():
 
 def test_static_fallback():
     static = function_explorer(x0=0.5)._repr_mimebundle_()["text/html"]
-    assert "static view" in static and "x0 = 0.5000" in static
+    assert "static view" in static and "x0 = 0.500" in static
     assert "data:image/png;base64," in static
+
+
+def test_function_explorer_reads_as_a_student_expects():
+    """Issue 15: signs, the table's x0 equals the slider's, the menu follows the formula,
+    and the picture has a title, is wide and its text readable."""
+    from adlab.widgets import function_explorer
+    from adlab.widgets._base import MIN_TEXT_PX, MIN_WIDTH_PX, png_size
+
+    ex = function_explorer("sin(x)", x0=-2.82)
+    assert "(x + 2.82)" in ex.html.value and "- -" not in ex.html.value
+    assert "at x0 = -2.820" in ex.html.value
+    ex.controls["x0"].value = 0.0
+    assert "at x0 = 0.000" in ex.html.value and "2.3 x</p>" not in ex.html.value
+    ex.controls["formula"].value = "x**3 - x"
+    assert ex.controls["preset"].value == "custom"
+    name, text = next(iter(PRESETS.items()))
+    ex.controls["formula"].value = text
+    assert ex.controls["preset"].value == name
+    width, _ = png_size(bytes(ex.image.value))
+    assert width >= MIN_WIDTH_PX
+    from adlab.widgets.plotting import FunctionPlot
+    from adlab.widgets._base import figure, smallest_text_px
+
+    fig = figure(8.4, 4.4, margins=(0.08, 0.98, 0.12, 0.9))
+    plot = FunctionPlot(fig.add_subplot())
+    assert plot.ax.get_title() and smallest_text_px(fig) >= MIN_TEXT_PX

@@ -14,8 +14,30 @@ BAYDIN = "ln(x1) + x1*x2 - sin(x2)"
 def test_forward_steps_carry_the_tangents():
     r = trace_steps(BAYDIN, (2.0, 5.0), mode="forward")
     values = [s.value for s in r.steps]
-    assert values == pytest.approx([1, 0, 0.5, 5, 5.5, 0, 5.5], abs=1e-12)
+    # Baydin et al.'s Table 2: v̇1 = 1/2, v̇2 = 1 x 5 + 2 x 0, v̇3 = cos(5) x 0, v̇4 = v̇5 = 5.5
+    assert values == pytest.approx([1, 0, 0.5, 5, 0, 5.5, 5.5], abs=1e-12)
     assert [s.row for s in r.steps] == list(range(-1, 6))
+
+
+def _paper_f(x1, x2):
+    """Baydin et al.'s f one operation per line, as notebook 07 writes it."""
+    v1 = adlab.log(x1)
+    v2 = x1 * x2
+    v3 = adlab.sin(x2)
+    v4 = v1 + v2
+    return v4 - v3
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_the_typed_formula_is_numbered_as_the_function_and_its_tables(mode):
+    typed = trace_steps(BAYDIN, (2.0, 5.0), mode=mode)
+    given = trace_steps(_paper_f, (2.0, 5.0), mode=mode)
+    assert [s.symbolic for s in typed.steps] == [s.symbolic for s in given.steps]
+    assert [s.row for s in typed.steps] == [s.row for s in given.steps]
+    assert [s.value for s in typed.steps] == pytest.approx([s.value for s in given.steps])
+    table = adlab.trace(_paper_f, 2.0, 5.0).table(mode, digits=4)
+    assert typed.table.text() == given.table.text() == table.text()
+    assert [r.prim.name for r in typed.trace.rows[2:]] == ["log", "mul", "sin", "add", "sub"]
 
 
 def test_reverse_steps_accumulate_and_end_with_the_gradient():

@@ -264,9 +264,15 @@ def report_html(r: FunctionAndDerivative) -> str:
     tex = formula_latex(r.formula) if isinstance(r.formula, str) else None
     head = (f"<p>$f(x) = {tex}$</p>" if tex else f"<p>f = {html.escape(r.formula)}</p>")
     sign = "-" if r.slope < 0 else "+"
-    return (f"{head}<p class='adlab-point'>at x0 = {r.x0:.4f}: &nbsp; f(x0) = {r.f0:.12g}, "
+    if r.x0 > 0:
+        shift = f"(x &minus; {r.x0:.4g})"
+    elif r.x0 < 0:
+        shift = f"(x + {-r.x0:.4g})"  # never "x - -2.82"
+    else:
+        shift = "x"
+    return (f"{head}<p class='adlab-point'>at x0 = {r.x0:.3f}: &nbsp; f(x0) = {r.f0:.12g}, "
             f"&nbsp; f'(x0) = {r.slope:.12g} (by AD)</p>"
-            f"<p>tangent line: y = {r.f0:.6g} {sign} {abs(r.slope):.6g} (x &minus; {r.x0:.4g})</p>"
+            f"<p>tangent line: y = {r.f0:.6g} {sign} {abs(r.slope):.6g} {shift}</p>"
             f"<p><small>f&prime; is computed by forward-mode AD over all {r.xs.size} grid points "
             f"at once (adlab.jvp with a tangent of ones); no formula for f&prime; was "
             f"written.</small></p>")
@@ -276,6 +282,8 @@ class FunctionPlot:
     """f, f', the tangent line at x0 and the point of tangency; artists made once, updated."""
 
     def __init__(self, ax):
+        from ._base import TEXT_PT, style
+
         self.ax = ax
         ax.axhline(0.0, color="#999999", linewidth=0.8)
         (self.f,) = ax.plot([0, 1], [0, 1], color="#1f77b4", linewidth=2, label="f(x)")
@@ -289,7 +297,8 @@ class FunctionPlot:
                                       markeredgecolor="black", markeredgewidth=0.6)
         ax.set_xlabel("x")
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        style(ax, "f, its derivative by AD, and the tangent at x0")
+        ax.legend(loc="upper left", framealpha=0.9, fontsize=TEXT_PT)
         self.key = None
 
     def update(self, r: FunctionAndDerivative):
@@ -342,11 +351,17 @@ def function_explorer(formula: str = "sin(x)", a: float = -2 * math.pi, b: float
         if change["new"] in PRESETS:
             controls["formula"].value = PRESETS[change["new"]]
 
+    def formula_typed(change):  # the menu names the preset the text is, or "custom"
+        typed = " ".join(str(change["new"]).split())
+        controls["preset"].value = next((k for k, v in PRESETS.items() if v == typed), "custom")
+
     controls["preset"].observe(preset_chosen, names="value")
-    fig = figure(6.0, 3.6, margins=(0.09, 0.97, 0.13, 0.96))
+    controls["formula"].observe(formula_typed, names="value")
+    fig = figure(8.4, 4.4, margins=(0.08, 0.98, 0.12, 0.9))
     plot = FunctionPlot(fig.add_subplot())
 
     def render(preset, formula, x0):
+        x0 = round(x0, 3)  # the point the slider shows (readout .3f), so the table agrees
         r = function_and_derivative(formula, a, b, x0)
         plot.update(r)
         note = (f"f or f' is not defined at {r.undefined} of {r.xs.size} grid points (gaps in "

@@ -15,6 +15,15 @@ far and a sentence saying what happens. `stepper_explorer` is the view: the
 dependency graph with the current node highlighted and the values not yet
 reached shown as ``?``, beside the trace table with the current line marked,
 and a slider (with Previous/Next buttons) to walk through the sweep.
+
+The rows are numbered the same way in every sentence, graph node and table
+line: inputs v_{1-n} .. v_0, then the operations v_1 .. v_l. A function (pass
+it itself: ``stepper_explorer(f, point=(2.0, 5.0))``) is numbered as
+``adlab.trace(f, ...)`` numbers it, in the order f runs its operations, so
+the stepper matches that function's tables. A formula typed as text is
+numbered in rounds (`adlab.traces.Trace.by_level`), as ``adlab trace`` numbers
+it: ``ln(x1) + x1*x2 - sin(x2)`` gets Baydin et al.'s v_1 = ln, v_2 = ×,
+v_3 = sin, v_4 = +, v_5 = −, the numbering of notebook 07's f.
 """
 
 from __future__ import annotations
@@ -92,7 +101,8 @@ class TraceSteps:
     """One sweep through one trace, step by step.
 
     Attributes:
-        formula: the formula's text (or the function's name).
+        formula: the formula's text, or for a function its name and
+            parameters (``f(x1, x2)``).
         point: the input values, in the order of `names`.
         names: the input names.
         trace: the `Trace`.
@@ -102,6 +112,8 @@ class TraceSteps:
             or ``reverse``).
         steps: the `SweepStep`s in order.
         result: ẏ for forward mode; the gradient (x̄_1, .., x̄_n) for reverse.
+        is_function: True when the steps trace a Python function rather than
+            a formula.
     """
 
     formula: str
@@ -113,6 +125,7 @@ class TraceSteps:
     table: TraceTable
     steps: tuple
     result: Any
+    is_function: bool = False
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -212,7 +225,10 @@ def _function(f):
                           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
         except (TypeError, ValueError):
             names = None
-        return f, getattr(f, "__name__", "f"), names
+        name = getattr(f, "__name__", "f")
+        if name == "<lambda>":
+            name = "f"
+        return f, f"{name}({', '.join(names or ('...',))})", names
     raise AdlabTypeError(
         f"trace_steps: f must be a formula (text), a parsed Expression or a function built "
         f"from adlab operations, got {type(f).__name__}.")
@@ -407,7 +423,8 @@ def trace_steps(f, point, mode: str = "forward", seed=None) -> TraceSteps:
         raise AdlabValueError(f"trace_steps: mode must be one of {', '.join(MODES)}, got "
                               f"{mode!r}.")
     fn, text, names = _function(f)
-    if names is not None and not names and isinstance(f, (str, Expression)):
+    is_function = not isinstance(f, (str, Expression))
+    if names is not None and not names and not is_function:
         raise AdlabValueError(f"{text!r} has no variables, so there is nothing to "
                               f"differentiate; use one, e.g. x1*x2 + sin(x1).")
     values = _point(point, names)
@@ -417,6 +434,8 @@ def trace_steps(f, point, mode: str = "forward", seed=None) -> TraceSteps:
     with np.errstate(all="ignore"):  # values that are not finite are reported below
         given = names[:len(values)] if names and len(names) >= len(values) else None
         t = trace(fn, *values, names=given)
+    if not is_function:  # a typed formula is numbered in rounds, as Baydin et al.
+        t = t.by_level()
     if len(t.rows) > MAX_ROWS:
         raise AdlabValueError(
             f"the trace of {text!r} has {len(t.rows)} rows; the stepper draws at most "
@@ -439,13 +458,13 @@ def trace_steps(f, point, mode: str = "forward", seed=None) -> TraceSteps:
             table = TraceTable(t, "forward", seed=sweep.seed, digits=DIGITS)
             steps = _forward_steps(t, table, sweep)
             return TraceSteps(text, values, t.input_names, t, mode, sweep.seed, table,
-                              tuple(steps), sweep[t.output.index])
+                              tuple(steps), sweep[t.output.index], is_function)
         ybar = 1.0 if seed is None else seed
         sweep = t.reverse(ybar)
         table = TraceTable(t, "reverse", seed=ybar, digits=DIGITS)
         steps = _reverse_steps(t, table, sweep)
     return TraceSteps(text, values, t.input_names, t, mode, sweep.seed, table, tuple(steps),
-                      sweep.gradient)
+                      sweep.gradient, is_function)
 
 
 # -- the view ---------------------------------------------------------------------------
@@ -468,6 +487,24 @@ def graph_svg(r: TraceSteps, k: int) -> str | None:
     return svg[svg.find("<svg"):]
 
 
+def numbering(r: TraceSteps) -> str:
+    """How the rows are numbered, e.g. ``Rows: inputs v₋₁, v₀, then operations v₁ … v₅ in
+    the order f runs them.``"""
+    t = r.trace
+    inputs = [primal_name(i).text for i in t.inputs]
+    first, last = t.rows[t.n].index, t.rows[-1].index
+    ops = (primal_name(first).text if first == last
+           else f"{primal_name(first).text} … {primal_name(last).text}")
+    which = (f"inputs {', '.join(inputs)}" if len(inputs) <= 3
+             else f"inputs {inputs[0]} … {inputs[-1]}")
+    if len(inputs) == 1:
+        which = f"input {inputs[0]}"
+    if r.is_function:
+        return f"Rows: {which}, then operations {ops} in the order f runs them."
+    return (f"Rows: {which}, then operations {ops} in rounds, as Baydin et al. number them "
+            f"(first those of the inputs alone).")
+
+
 def step_html(r: TraceSteps, k: int, svg: str | None) -> str:
     """The page for step k: heading, the step in words, the graph (or dot's install hint), the table."""
     from ..graphs import MISSING_DOT
@@ -481,10 +518,11 @@ def step_html(r: TraceSteps, k: int, svg: str | None) -> str:
     else:
         sweep = f"reverse sweep (adjoints), seed ȳ = {number(r.seed, DIGITS).text}"
     y = number(r.trace.output.value, DIGITS).text
+    what = r.formula if r.is_function else f"f = {r.formula}"
     parts = [
         f"<div class='adlab-stepper' style='font-family:sans-serif'>"
-        f"<p class='adlab-stepper-head'>f = {html.escape(r.formula)} at {html.escape(at)} "
-        f"(y = {html.escape(y)}); {html.escape(sweep)}</p>",
+        f"<p class='adlab-stepper-head'>{html.escape(what)} at {html.escape(at)} "
+        f"(y = {html.escape(y)}); {html.escape(sweep)}. {html.escape(numbering(r))}</p>",
         f"<p class='adlab-step' style='font-size:110%'><b>Step {k + 1} of {len(r.steps)}.</b> "
         f"{html.escape(s.description)}</p>",
     ]
@@ -497,7 +535,7 @@ def step_html(r: TraceSteps, k: int, svg: str | None) -> str:
     return "".join(parts)
 
 
-def stepper_explorer(formula: str = DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "reverse",
+def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "reverse",
                      step: int = 0):
     """Step through one trace forward (tangents) or backward (adjoints).
 
@@ -506,9 +544,14 @@ def stepper_explorer(formula: str = DEFAULT_FORMULA, point=(2.0, 5.0), mode: str
     trace table marks the current line; a sentence says what happens.
 
     Args:
-        formula: the starting formula (any text `adlab.expressions.parse` reads).
-        point: the starting point: numbers in the formula's variable order,
-            or text such as ``"x1=2, x2=5"``.
+        formula: the starting formula (any text `adlab.expressions.parse`
+            reads), or a Python function of floats built from adlab
+            operations, such as a notebook's f written one operation per
+            line: the stepper then steps the very trace ``adlab.trace(f,
+            *point)`` records, numbered as that trace's tables, and the
+            formula box shows the function's name, read-only.
+        point: the starting point: numbers in the formula's variable order
+            (the function's parameter order), or text such as ``"x1=2, x2=5"``.
         mode: ``"forward"`` or ``"reverse"``.
         step: the starting step (0 = first).
     Returns:
@@ -525,11 +568,22 @@ def stepper_explorer(formula: str = DEFAULT_FORMULA, point=(2.0, 5.0), mode: str
     if mode not in MODES:
         raise AdlabValueError(f"stepper_explorer: mode must be one of {', '.join(MODES)}, "
                               f"got {mode!r}.")
-    expr = _parse(formula)
-    first = trace_steps(expr, point, mode)
+    function = None
+    if isinstance(formula, (str, Expression)):
+        expr = _parse(formula) if isinstance(formula, str) else formula
+        first = trace_steps(expr, point, mode)
+        formula_box = {"value": expr.text, "description": "f ="}
+    elif callable(formula):
+        function = formula
+        first = trace_steps(function, point, mode)
+        formula_box = {"value": first.formula, "description": "function", "disabled": True}
+    else:
+        raise AdlabTypeError(f"stepper_explorer: formula must be text such as {DEFAULT_FORMULA!r} "
+                             f"or a function built from adlab operations, got "
+                             f"{type(formula).__name__}.")
     names = first.names
     controls = {
-        "formula": w.Text(value=expr.text, description="f =", continuous_update=False),
+        "formula": w.Text(continuous_update=False, **formula_box),
         "point": w.Text(value=format_point(first.point, names), description="point",
                         continuous_update=False),
         "mode": w.ToggleButtons(options=list(MODES), value=mode, description="sweep"),
@@ -544,8 +598,8 @@ def stepper_explorer(formula: str = DEFAULT_FORMULA, point=(2.0, 5.0), mode: str
     svgs: dict = {}
 
     @functools.lru_cache(maxsize=32)
-    def steps_of(text, values, mode, seed):
-        return trace_steps(text, values, mode, seed=seed)
+    def steps_of(source, values, mode, seed):
+        return trace_steps(source, values, mode, seed=seed)
 
     def svg_of(r, key, k):
         if (key, k) not in svgs:
@@ -565,24 +619,28 @@ def stepper_explorer(formula: str = DEFAULT_FORMULA, point=(2.0, 5.0), mode: str
             return {}
         state["busy"] = True
         try:
-            expr = _parse(formula)
-            if not expr.variables:
-                raise AdlabValueError(f"{expr.text!r} has no variables, so there is nothing "
-                                      f"to differentiate; use one, e.g. x1*x2 + sin(x1).")
-            if expr.variables != state["names"]:
-                adapt_to(expr.variables)
-            values = parse_point(controls["point"].value, expr.variables)
+            if function is None:
+                expr = _parse(formula)
+                if not expr.variables:
+                    raise AdlabValueError(f"{expr.text!r} has no variables, so there is nothing "
+                                          f"to differentiate; use one, e.g. x1*x2 + sin(x1).")
+                if expr.variables != state["names"]:
+                    adapt_to(expr.variables)
+                source, variables, label = expr.text, expr.variables, expr.text
+            else:  # the function's parameters are fixed
+                source, variables, label = function, state["names"], formula
+            values = parse_point(controls["point"].value, variables)
             set_quietly(controls["seed"], disabled=mode != "forward")
             seed = controls["seed"].value if mode == "forward" else None
-            key = (expr.text, values, mode, seed)
+            key = (source, values, mode, seed)
             r = steps_of(*key)
             slider = controls["step"]
-            if state["sweep"] is not None and state["sweep"] != (expr.text, mode, seed):
+            if state["sweep"] is not None and state["sweep"] != (label, mode, seed):
                 set_quietly(slider, value=0)  # a new sweep starts at its first step
             if slider.value > len(r) - 1:
                 set_quietly(slider, value=len(r) - 1)
             set_quietly(slider, max=len(r) - 1)
-            state["sweep"] = (expr.text, mode, seed)
+            state["sweep"] = (label, mode, seed)
             state["point"] = values
             k = slider.value
             return {"html": step_html(r, k, svg_of(r, key, k))}
