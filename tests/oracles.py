@@ -67,3 +67,15 @@ def point(shape, domain, rng):
     elif domain == STEPSAFE_1:  # round(x, 1) jumps every 0.05
         v = (np.floor(20 * v) + 0.5) / 20
     return float(v) if shape == () else np.asarray(v)
+
+
+def baydin(x1, x2):
+    """Baydin et al. (2018)'s f = ln x1 + x1 x2 - sin x2, one operation a line, so that a trace
+    numbers its rows as their Table 2 (v1 = ln, v2 = product, v3 = sin, v4 = sum, v5 = output)."""
+    import adlab
+
+    v1 = adlab.log(x1)
+    v2 = x1 * x2
+    v3 = adlab.sin(x2)
+    v4 = v1 + v2
+    return v4 - v3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import adlab
+from oracles import baydin
 from adlab.traces import trace
 from adlab.widgets.stepper import stepper_explorer, trace_steps
 
@@ -19,13 +20,7 @@ def test_forward_steps_carry_the_tangents():
     assert [s.row for s in r.steps] == list(range(-1, 6))
 
 
-def _paper_f(x1, x2):
-    """Baydin et al.'s f one operation per line, as notebook 07 writes it."""
-    v1 = adlab.log(x1)
-    v2 = x1 * x2
-    v3 = adlab.sin(x2)
-    v4 = v1 + v2
-    return v4 - v3
+_paper_f = baydin  # one operation per line, as notebook 07 writes it
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
