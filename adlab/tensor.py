@@ -484,7 +484,12 @@ class Tensor(ArrayMethods):
         body = np.array2string(np.asarray(raw(self)), separator=", ", prefix="tensor(",
                                precision=4)  # as PyTorch prints
         if self._level != 0:
-            return f"Traced<level {self._level}>({body})"
+            depth, inner = 1, self._value  # how many nested adlab.grad calls hold this value
+            while type(inner) is Tensor and inner._level != 0:
+                depth, inner = depth + 1, inner._value
+            if depth == 1:
+                return f"Traced({body})"
+            return f"Traced({body}, nested {depth} deep: a grad inside {depth - 1} other grad(s))"
         if self._prim is not None and self._rg:
             return f"tensor({body}, grad_fn=<{self._prim.name}>)"
         if self._rg:

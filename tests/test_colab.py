@@ -98,7 +98,12 @@ def test_first_cell_installs_adlab_and_the_notebook_runs(colab, name, monkeypatc
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
-    where, version, python = nb.cells[-1].outputs[0].text.split()
+    # the printed line, from its stdout chunks (a stream may arrive in pieces, and a
+    # warning on stderr may come first)
+    printed = "".join(o.text for o in nb.cells[-1].outputs
+                      if o.output_type == "stream" and o.name == "stdout")
+    assert len(printed.split()) == 3, nb.cells[-1].outputs
+    where, version, python = printed.split()
     assert version == "7.7.1"
     assert python == "3.13", ("Colab runs Python 3.13: make test builds .venv-colab with a "
                               "python3.13 from PATH or pyenv; install one and rerun make test")

@@ -522,3 +522,27 @@ def test_numpy_names_built_from_the_primitives():
     np.testing.assert_array_equal(adlab.append(np.ones(2), [3.0]), [1.0, 1.0, 3.0])
     assert adlab.deg2rad(180.0) == pytest.approx(np.pi) and adlab.degrees(np.pi) == pytest.approx(180.0)
     assert adlab.real(2.0) == 2.0 and adlab.imag(np.ones(2)).tolist() == [0.0, 0.0]
+
+
+# -- what a student sees when printing a value inside a transform -------------------------
+
+
+def test_values_inside_grad_and_jvp_print_their_nesting_not_an_internal_counter():
+    """Printed inside adlab.grad a value is Traced(2.) however many transforms ran before;
+    inside grad of grad it says how deep it is. A Dual prints its primal and tangent."""
+    seen = []
+
+    def peek(x):
+        seen.append(repr(x))
+        return x * x
+
+    for _ in range(3):  # each call takes a fresh internal level; the print does not change
+        assert adlab.grad(peek)(2.0) == 4.0
+    assert seen == ["Traced(2.)"] * 3
+    seen.clear()
+    assert adlab.grad(adlab.grad(peek))(2.0) == 2.0
+    assert seen == ["Traced(2., nested 2 deep: a grad inside 1 other grad(s))"]
+    seen.clear()
+    primal, tangent = adlab.jvp(peek, (3.0,), (1.0,))
+    assert (primal, tangent) == (9.0, 6.0)
+    assert seen == ["Dual(primal=3.0, tangent=1.0)"]

@@ -311,6 +311,13 @@ def test_partial_templates_match_the_jvp_rules(name):
             assert k in prim.nondiff and not prim.partials[k][1]
             continue
         rule = float(prim.jvp[k](1.0, out, *args))
+        # the rule itself against an independent oracle, a central difference of the value
+        # (stop_gradient's value is x, its derivative 0 by definition)
+        def value_at(d):
+            return float(prim.impl(*[a + d if j == k else a for j, a in enumerate(args)]))
+        h = 1e-6
+        central = 0.0 if name == "stop_gradient" else (value_at(h) - value_at(-h)) / (2 * h)
+        assert rule == pytest.approx(central, rel=1e-6, abs=1e-9), (name, k, rule, central)
         others = [()] + ([(j,) for j in range(len(args)) if j != k]
                          if callable(prim.partials[k]) else [])
         for constant in others:
