@@ -64,15 +64,21 @@ def preset_changes(explorer, rounds):
 
     A preset sets several controls at once; the time is the whole assignment to
     the preset dropdown, every redraw it causes included. Pictures are counted
-    by the explorer's plot (`plot.draws`) where it has one, else by the calls
-    of its render function.
+    by the explorer's plot (`plot.draws`) where it has one, else by the new
+    PNG images its render function returns (a cached picture returned again is
+    not drawn again).
     """
     names = [n for n in explorer.controls["preset"].options if n != "custom"]
     render, calls = explorer._render, [0]
 
+    last_png = [None]
+
     def counted(**values):
-        calls[0] += 1
-        return render(**values)
+        out = render(**values)
+        if out.get("png") is not None and out["png"] is not last_png[0]:
+            calls[0] += 1
+            last_png[0] = out["png"]
+        return out
 
     explorer._render = counted
     plot = getattr(explorer, "plot", None)

@@ -198,3 +198,40 @@ def test_function_explorer_reads_as_a_student_expects():
     fig = figure(8.4, 4.4, margins=(0.08, 0.98, 0.12, 0.9))
     plot = FunctionPlot(fig.add_subplot())
     assert plot.ax.get_title() and smallest_text_px(fig) >= MIN_TEXT_PX
+
+
+@pytest.mark.parametrize("make", ["function", "derivative"])
+def test_a_preset_change_draws_one_picture_and_shows_the_new_preset(make, monkeypatch):
+    """A preset sets the formula box and the menu: two control changes, one picture, and the
+    value shown is the new formula's derivative (against central differences)."""
+    import re
+
+    import adlab.widgets._base as base
+    from adlab.widgets import derivative_explorer
+    from adlab.widgets.derivatives import PRESETS as D_PRESETS
+
+    drawn = []
+    real_png = base.png
+    monkeypatch.setattr(base, "png", lambda fig: drawn.append(1) or real_png(fig))
+    if make == "function":
+        e, presets, point, pattern = function_explorer(), PRESETS, "x0", r"f'\(x0\) = ([-\d.]+)"
+    else:
+        e, presets, point, pattern = (derivative_explorer(), D_PRESETS, "x",
+                                      r"automatic \(adlab\)</td><td>([-\d.]+)")
+    for name in [n for n in presets if n != e.controls["preset"].value][:3]:
+        drawn.clear()
+        e.controls["preset"].value = name
+        assert len(drawn) == 1, (name, len(drawn))
+        assert e.controls["formula"].value == presets[name]
+        x = e.controls[point].value
+        f = parse(presets[name])
+        expected = (float(f(x + 1e-6)) - float(f(x - 1e-6))) / 2e-6
+        shown = float(re.search(pattern, e.html.value).group(1))
+        assert shown == pytest.approx(expected, rel=1e-6, abs=1e-8), name
+    drawn.clear()
+    e.controls["formula"].value = "x**3"  # typed: the menu moves to custom, one picture
+    assert len(drawn) == 1 and e.controls["preset"].value == "custom"
+    drawn.clear()
+    e.controls["preset"].value = "custom"  # nothing that matters changed
+    e.controls["formula"].value = "x**3"
+    assert drawn == []

@@ -360,12 +360,18 @@ def function_explorer(formula: str = "sin(x)", a: float = -2 * math.pi, b: float
     fig = figure(8.4, 4.4, margins=(0.08, 0.98, 0.12, 0.9))
     plot = FunctionPlot(fig.add_subplot())
 
+    last = {}
+
     def render(preset, formula, x0):
         x0 = round(x0, 3)  # the point the slider shows (readout .3f), so the table agrees
+        key = (formula, x0)
+        if last.get("key") == key:  # a preset change redraws once, not once per control
+            return last["out"]
         r = function_and_derivative(formula, a, b, x0)
         plot.update(r)
         note = (f"f or f' is not defined at {r.undefined} of {r.xs.size} grid points (gaps in "
                 f"the curves)." if r.undefined else "")
-        return {"html": report_html(r), "png": png(fig), "message": note}
+        last.update(key=key, out={"html": report_html(r), "png": png(fig), "message": note})
+        return last["out"]
 
     return Explorer("A function and its derivative by AD", controls, render)
