@@ -132,7 +132,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
                     "bgcolor": "white", "nodesep": "0.3", "ranksep": "0.45"},
         node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "white",
                    "color": "#444444", "fontname": FONT, "fontsize": "12"},
-        edge_attr={"fontname": FONT, "fontsize": "10", "color": "#666666",
+        edge_attr={"fontname": FONT, "fontsize": "12", "color": "#666666",
                    "fontcolor": "#1f4e99", "arrowsize": "0.7"},
     )
 

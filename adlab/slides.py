@@ -287,6 +287,10 @@ MathJax.Hub.Config({
 /* an explorer's static view on a slide: its picture, without the text pane (which
    the notebook shows), so that the picture fits at a readable size */
 .reveal .adlab-explorer-text { display: none; }
+/* the trace stepper's static view on a slide: the graph of the step across the slide,
+   without its table and its sentences (the notebook shows them; live, the lecturer steps) */
+.reveal .adlab-stepper-table, .reveal .adlab-stepper-head { display: none; }
+.reveal .adlab-stepper .adlab-graph svg { width: 100%; height: auto; max-height: 520px; }
 /* a code block's padding inside its width, so that it ends where its cell does */
 .reveal .slides pre { box-sizing: border-box; }
 .reveal .jp-RenderedSVG svg { max-width: 100%; height: auto; }

@@ -55,7 +55,7 @@ def explorer_cases(quick):
         ("4 gradient descent: learning rate", widgets.descent_explorer(), "lr",
          list(np.linspace(0.005, 0.09, k))),
         ("5 forward vs reverse: n", widgets.cost_explorer(), "n", [1 + i % 20 for i in range(k)]),
-        ("6 trace stepper: step", widgets.stepper_explorer(), "step", [i % 11 for i in range(k)]),
+        ("6 trace stepper: step", widgets.stepper_explorer(), "step", [1 + i % 11 for i in range(k)]),
     ]
 
 

@@ -70,7 +70,7 @@ GOLDEN = """\
 digraph {
 	graph [bgcolor=white fontname=Helvetica fontsize=12 nodesep=0.3 rankdir=LR ranksep=0.45]
 	node [color="#444444" fillcolor=white fontname=Helvetica fontsize=12 shape=box style="rounded,filled"]
-	edge [arrowsize=0.7 color="#666666" fontcolor="#1f4e99" fontname=Helvetica fontsize=10]
+	edge [arrowsize=0.7 color="#666666" fontcolor="#1f4e99" fontname=Helvetica fontsize=12]
 	v_m1 [label="x₁\\nv₋₁ = 2" fillcolor="#dbe9f6" shape=ellipse style=filled]
 	v_0 [label="x₂\\nv₀ = 3" fillcolor="#dbe9f6" shape=ellipse style=filled]
 	v_1 [label="×\\nv₁ = 6"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 import adlab
@@ -61,24 +63,28 @@ def test_table_and_graph_highlights():
 
 def test_widget_steps_switch_modes_and_survive_bad_input():
     e = stepper_explorer()
-    steps_reverse = e.controls["step"].max + 1
+    steps_reverse = e.controls["step"].max
+    assert e.controls["step"].min == 1 and e.controls["step"].value == 1  # as "Step 1 of 11"
+    assert f"Step 1 of {steps_reverse}." in e.html.value
     e.controls["step"].value = 3
     third = e.html.value
+    assert f"Step 3 of {steps_reverse}." in third
     e.controls["step"].value = 4
     assert e.html.value != third and e.message.value == ""
     e.controls["mode"].value = "forward"
-    assert e.controls["step"].max + 1 == 7 != steps_reverse
+    assert e.controls["step"].max == 7 != steps_reverse and e.controls["step"].value == 1
     e.controls["formula"].value = "foo(x)"
     assert "unknown function" in e.message.value
     e.controls["formula"].value = "x*x"
-    assert e.message.value == "" and e.controls["step"].max + 1 == 2
+    assert e.message.value == "" and e.controls["step"].max == 2
     e.controls["point"].value = "x = oops"
     assert e.message.value != ""
     e.controls["point"].value = "x = 3"
     assert e.message.value == ""
     times = []
-    for k in range(e.controls["step"].max + 1):
+    for k in range(1, e.controls["step"].max + 1):
         e.controls["step"].value = k
+        assert f"Step {k} of 2." in e.html.value
         times.append(e.last_render_seconds)
     print(f"stepper redraw max: {1000 * max(times):.1f} ms")
 
@@ -89,3 +95,16 @@ def test_graph_reveals_only_the_adjoints_reached():
     assert "v̄₃ = 1" in first and "v̄₁ = ?" in first and "v̄₋₁ = ?" in first
     full = t.graph(show="adjoint").source
     assert "?" not in full and "v̄₀ = 2" in full  # dy/dx2 = x1 = 2
+
+
+def test_static_view_names_the_seed_of_its_sweep_and_a_slide_shows_the_graph():
+    """A reverse sweep's seed is ȳ = 1: the static caption leaves out the forward-seed menu,
+    which does not apply; the table is marked so that a slide can show the graph alone."""
+    e = stepper_explorer("x1*x2 + sin(x1)", point=(2.0, 3.0), mode="reverse")
+    caption = e.static_html()
+    assert "seed ȳ = 1" in caption and "seed" not in caption.split("</p>")[0]
+    assert "step = 1" in caption
+    assert "adlab-stepper-table" in caption and "<svg" in caption
+    e.controls["mode"].value = "forward"
+    caption = unicodedata.normalize("NFC", e.static_html())  # ẋ may be x and a combining dot
+    assert unicodedata.normalize("NFC", "seed: ẋ₁ = 1, others 0") in caption and "ȳ" not in caption.split("Step")[0]

@@ -202,8 +202,15 @@ class Explorer:
     def _describe_controls(self):
         parts = []
         for name, c in self.controls.items():
+            if getattr(c, "disabled", False):  # a control that does not apply now
+                continue
             label = (getattr(c, "description", "") or name).rstrip()
-            parts.append(f"{label} {c.value}" if label.endswith("=") else f"{label} = {c.value}")
+            shown = getattr(c, "label", None)  # a menu's text for its value, if it differs
+            if isinstance(shown, str) and shown != str(c.value):
+                parts.append(f"{label}: {shown}")
+            else:
+                parts.append(f"{label} {c.value}" if label.endswith("=")
+                             else f"{label} = {c.value}")
         return ", ".join(parts)
 
     def _repr_mimebundle_(self, include=None, exclude=None):

@@ -530,7 +530,8 @@ def step_html(r: TraceSteps, k: int, svg: str | None) -> str:
         parts.append(f"<p class='adlab-missing-dot'>{html.escape(MISSING_DOT)}</p>")
     else:
         parts.append(f"<div class='adlab-graph' style='overflow-x:auto'>{svg}</div>")
-    parts.append(r.table.html(highlight=s.line, columns=s.columns))
+    parts.append(f"<div class='adlab-stepper-table'>"
+                 f"{r.table.html(highlight=s.line, columns=s.columns)}</div>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -589,8 +590,9 @@ def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "rev
         "mode": w.ToggleButtons(options=list(MODES), value=mode, description="sweep"),
         "seed": w.Dropdown(options=_seed_options(names), value=names[0], description="seed",
                            disabled=mode != "forward"),
-        "step": w.IntSlider(value=min(max(int(step), 0), len(first) - 1), min=0,
-                            max=len(first) - 1, description="step"),
+        # numbered from 1, as the page says "Step 1 of 11"
+        "step": w.IntSlider(value=min(max(int(step), 0), len(first) - 1) + 1, min=1,
+                            max=len(first), description="step"),
     }
     previous = w.Button(description="Previous", tooltip="one step back")
     following = w.Button(description="Next", tooltip="one step on")
@@ -636,13 +638,13 @@ def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "rev
             r = steps_of(*key)
             slider = controls["step"]
             if state["sweep"] is not None and state["sweep"] != (label, mode, seed):
-                set_quietly(slider, value=0)  # a new sweep starts at its first step
-            if slider.value > len(r) - 1:
-                set_quietly(slider, value=len(r) - 1)
-            set_quietly(slider, max=len(r) - 1)
+                set_quietly(slider, value=1)  # a new sweep starts at its first step
+            if slider.value > len(r):
+                set_quietly(slider, value=len(r))
+            set_quietly(slider, max=len(r))
             state["sweep"] = (label, mode, seed)
             state["point"] = values
-            k = slider.value
+            k = slider.value - 1
             return {"html": step_html(r, k, svg_of(r, key, k))}
         finally:
             state["busy"] = False
