@@ -108,3 +108,15 @@ def test_static_view_names_the_seed_of_its_sweep_and_a_slide_shows_the_graph():
     e.controls["mode"].value = "forward"
     caption = unicodedata.normalize("NFC", e.static_html())  # ẋ may be x and a combining dot
     assert unicodedata.normalize("NFC", "seed: ẋ₁ = 1, others 0") in caption and "ȳ" not in caption.split("Step")[0]
+
+
+def test_a_rejected_formula_leaves_the_point_and_seed_boxes_alone():
+    e = stepper_explorer()  # Baydin's f at x1 = 2, x2 = 5
+    point, options = e.controls["point"].value, e.controls["seed"].options
+    e.controls["formula"].value = "*".join(["z"] * 160)  # 160 rows: too long to step
+    assert "at most" in e.message.value
+    assert e.controls["point"].value == point and e.controls["seed"].options == options
+    e.controls["formula"].value = "z * z"  # a formula that works takes the boxes with it
+    assert e.message.value == "" and e.controls["point"].value.replace(" ", "") == "z=1"
+    assert [v for _, v in e.controls["seed"].options] == ["z"]
+    assert "Step 1 of" in e.html.value and "y = 1" in e.html.value

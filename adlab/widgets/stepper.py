@@ -621,21 +621,30 @@ def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "rev
             return {}
         state["busy"] = True
         try:
+            point_text, seed_choice = controls["point"].value, controls["seed"].value
             if function is None:
                 expr = _parse(formula)
                 if not expr.variables:
                     raise AdlabValueError(f"{expr.text!r} has no variables, so there is nothing "
                                           f"to differentiate; use one, e.g. x1*x2 + sin(x1).")
-                if expr.variables != state["names"]:
-                    adapt_to(expr.variables)
-                source, variables, label = expr.text, expr.variables, expr.text
+                variables = expr.variables
+                if variables != state["names"]:  # the boxes follow, once the formula works
+                    point_text = point_for(variables)
+                    seed_choice = seed_choice if seed_choice in variables else variables[0]
+                source, label = expr.text, expr.text
             else:  # the function's parameters are fixed
                 source, variables, label = function, state["names"], formula
-            values = parse_point(controls["point"].value, variables)
-            set_quietly(controls["seed"], disabled=mode != "forward")
-            seed = controls["seed"].value if mode == "forward" else None
+            values = parse_point(point_text, variables)
+            seed = seed_choice if mode == "forward" else None
             key = (source, values, mode, seed)
             r = steps_of(*key)
+            # the formula and the point worked: only now change the other controls
+            if variables != state["names"]:
+                set_quietly(controls["point"], value=point_text)
+                set_quietly(controls["seed"], options=_seed_options(variables))
+                set_quietly(controls["seed"], value=seed_choice)
+                state["names"] = variables
+            set_quietly(controls["seed"], disabled=mode != "forward")
             slider = controls["step"]
             if state["sweep"] is not None and state["sweep"] != (label, mode, seed):
                 set_quietly(slider, value=1)  # a new sweep starts at its first step
@@ -649,18 +658,15 @@ def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "rev
         finally:
             state["busy"] = False
 
-    def adapt_to(variables):
-        """New variables: fill the point box (keeping known values) and the seed choices."""
-        old = dict(zip(state["names"], state["point"]))
+    def point_for(variables):
+        """The point box's text for new variables: the box as it is if it names them all,
+        else the known values, 1.0 for a new variable."""
         try:
             parse_point(controls["point"].value, variables)
+            return controls["point"].value
         except AdlabValueError:
-            values = [old.get(v, 1.0) for v in variables]
-            set_quietly(controls["point"], value=format_point(values, variables))
-        seed = controls["seed"].value
-        set_quietly(controls["seed"], options=_seed_options(variables))
-        set_quietly(controls["seed"], value=seed if seed in variables else variables[0])
-        state["names"] = variables
+            old = dict(zip(state["names"], state["point"]))
+            return format_point([old.get(v, 1.0) for v in variables], variables)
 
     def move(delta):
         slider = controls["step"]
