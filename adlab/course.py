@@ -96,15 +96,58 @@ def kernel_config(folder):
 _BADGE = re.compile(r"\[!\[([^\]]*)\]\(\s*https?://[^)]*\)\]\(([^)]*)\)")
 
 
-def page_html(nb) -> str:
+def title_of(nb) -> str:
+    """A notebook's title: the text of its first level-1 heading (e.g. "3. What AD is: ...")."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"(?m)^#\s+(.+?)\s*$", cell.source)
+            if m:
+                return m.group(1)
+    return ""
+
+
+# The look of the decks (reveal.js's white theme: Source Sans Pro, its colours) for the
+# pages; the font comes from the vendored reveal.js beside them.
+FONT_CSS = "reveal.js/dist/theme/fonts/source-sans-pro/source-sans-pro.css"
+PAGE_STYLE = """
+body, .jp-RenderedHTMLCommon { font-family: "Source Sans Pro", Helvetica, sans-serif; }
+.jp-RenderedHTMLCommon { font-size: 17px; color: #222; }
+.jp-RenderedHTMLCommon h1, .jp-RenderedHTMLCommon h2, .jp-RenderedHTMLCommon h3 {
+  font-family: "Source Sans Pro", Helvetica, sans-serif; font-weight: 600; color: #222; }
+a, .jp-RenderedHTMLCommon a { color: #2a76dd; }
+nav.adlab-nav { display: flex; justify-content: space-between; gap: 24px; max-width: 1100px;
+  margin: 10px auto; padding: 8px 20px; font: 17px "Source Sans Pro", Helvetica, sans-serif;
+  border-bottom: 1px solid #ddd; }
+nav.adlab-nav.adlab-bottom { border-bottom: none; border-top: 1px solid #ddd; }
+nav.adlab-nav a { text-decoration: none; }
+nav.adlab-nav span { min-width: 30%; }
+"""
+
+
+def nav_html(previous, following, index="../index.html", where="") -> str:
+    """Previous / index / next links; `previous` and `following` are (href, title) or None."""
+    def link(target, text):
+        if target is None:
+            return ""
+        return f"<a href='{html.escape(target[0])}'>{text.format(html.escape(target[1]))}</a>"
+    return (f"<nav class='adlab-nav {where}'>"
+            f"<span>{link(previous, '&larr; {}')}</span>"
+            f"<span style='text-align:center'><a href='{html.escape(index)}'>Course index</a>"
+            f"</span><span style='text-align:right'>{link(following, '{} &rarr;')}</span></nav>")
+
+
+def page_html(nb, previous=None, following=None) -> str:
     """The offline HTML page of an executed notebook (changed in place).
 
     Live explorers become their static pictures (`adlab.static.static_notebook`),
     badges become text links, and MathJax and require.js load from ``vendor/``
-    beside the page (see `adlab.slides.vendor`).
+    beside the page (see `adlab.slides.vendor`). The page has the decks' font and
+    colours and, at its top and bottom, links to the previous and next sections and
+    to the course index.
 
     Args:
         nb: an executed notebook (nbformat node).
+        previous, following: (href, title) of the sections before and after, or None.
     Returns:
         The page's HTML; it loads nothing from the network.
     Raises:
@@ -121,6 +164,12 @@ def page_html(nb) -> str:
             cell.source = _BADGE.sub(r"[\1](\2)", cell.source)
     exporter = HTMLExporter(mathjax_url=URLS["mathjax_url"], require_js_url=URLS["require_js_url"])
     page, _ = exporter.from_notebook_node(nb)
+    head = (f"<link rel='stylesheet' href='vendor/{FONT_CSS}'>"
+            f"<style type='text/css'>{PAGE_STYLE}</style>")
+    page = page.replace("</head>", head + "</head>", 1)
+    top, bottom = (nav_html(previous, following, where=w) for w in ("", "adlab-bottom"))
+    page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + top, page, count=1)
+    page = page.replace("</body>", bottom + "</body>", 1)
     remote = remote_resources(page)
     if remote:
         raise RuntimeError(f"the page would load {remote[0]} from the network")
@@ -138,21 +187,51 @@ def build(outdir: Path) -> list:
     target = Path(outdir) / "notebooks"
     target.mkdir(parents=True, exist_ok=True)
     vendor(target)
+    import nbformat
+
+    paths = notebook_paths()
+    titles = [title_of(nbformat.read(p, as_version=4)) or p.stem for p in paths]
+    pages = [(p.stem + ".html", t) for p, t in zip(paths, titles)]
     done = []
-    for path in notebook_paths():
+    for i, path in enumerate(paths):
         start = time.perf_counter()
-        page = page_html(execute(path))
+        page = page_html(execute(path), previous=pages[i - 1] if i else None,
+                         following=pages[i + 1] if i + 1 < len(pages) else None)
         (target / (path.stem + ".html")).write_text(page, encoding="utf-8")
         done.append((path.stem, time.perf_counter() - start))
         print(f"built {path.stem}.html in {done[-1][1]:.1f} s")
-    links = "".join(f'<li><a href="notebooks/{html.escape(n)}.html">{html.escape(n)}</a></li>'
-                    for n, _ in done)
-    (Path(outdir) / "index.html").write_text(
-        f"<!doctype html><meta charset='utf-8'><title>adlab course</title>"
-        f"<h1>adlab: automatic differentiation, the course</h1><ol>{links}</ol>"
-        f"<p><a href='slides/'>Slide decks</a> (after make slides) and "
-        f"<a href='exercises/'>exercises</a> (student versions).</p>", encoding="utf-8")
+    (Path(outdir) / "index.html").write_text(index_html(paths, titles), encoding="utf-8")
     return done
+
+
+def index_html(paths, titles) -> str:
+    """The course's front page: each section by its title, with its page, deck and Colab links."""
+    rows = []
+    for path, title in zip(paths, titles):
+        name = html.escape(path.stem)
+        colab = (f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/"
+                 f"{path.name}")
+        rows.append(f"<li><a class='adlab-title' href='notebooks/{name}.html'>"
+                    f"{html.escape(title)}</a> <span class='adlab-also'>"
+                    f"<a href='slides/{name}.slides.html'>slides</a> &middot; "
+                    f"<a href='{html.escape(colab)}'>open in Colab</a></span></li>")
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>adlab: automatic differentiation, the course</title>"
+        f"<link rel='stylesheet' href='notebooks/vendor/{FONT_CSS}'>"
+        f"<style type='text/css'>{PAGE_STYLE}"
+        "body { max-width: 900px; margin: 40px auto; padding: 0 20px; color: #222;"
+        " font-size: 19px; line-height: 1.5; }"
+        "h1 { font-weight: 600; } ol { padding-left: 1.2em; } li { margin: 0.5em 0; }"
+        ".adlab-title { font-size: 21px; } .adlab-also { color: #666; font-size: 16px;"
+        " margin-left: 0.6em; }</style></head><body>"
+        "<h1>adlab: automatic differentiation, the course</h1>"
+        "<p>Each section is a notebook: read it here, run it on Colab or Binder, or lecture "
+        "from its deck. Start with the first; each section ends with a link to the next.</p>"
+        f"<ol start='0' style='list-style: none; padding-left: 0'>{''.join(rows)}</ol>"
+        "<p><a href='slides/'>All slide decks</a> (built by make slides) &middot; "
+        "<a href='exercises/'>Exercises</a> (student versions)</p></body></html>")
 
 
 def main(argv=None) -> int:

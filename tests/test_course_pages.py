@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adlab.course import execute, kernel_config, page_html
+from adlab.course import (execute, index_html, kernel_config, notebook_paths, page_html,
+                          title_of)
 from adlab.slides import chromium, is_local, remote_resources, vendor
 
 from servers import processes_mentioning
@@ -21,7 +22,9 @@ TYPESET = r"""() => {
 
 def test_a_course_page_works_offline(tmp_path):
     vendor(tmp_path)
-    page_text = page_html(execute(ROOT / "notebooks" / "03_what_ad_is.ipynb"))
+    page_text = page_html(execute(ROOT / "notebooks" / "03_what_ad_is.ipynb"),
+                          previous=("02_what_ad_is_not.html", "2. What AD is not"),
+                          following=("04_forward_mode.html", "4. Forward mode"))
     assert remote_resources(page_text) == []
     assert "[Open In Colab](" not in page_text and ">Open In Colab</a>" in page_text
     assert "data:image/svg+xml;base64," in page_text  # the Graphviz graph
@@ -34,7 +37,17 @@ def test_a_course_page_works_offline(tmp_path):
         page.goto((tmp_path / "03.html").as_uri(), wait_until="load")
         page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.isReady")
         math = page.evaluate(TYPESET)
+        # the decks' font, from the vendored reveal.js, and the links at top and bottom
+        font = page.evaluate("document.fonts.ready.then(() => "
+                             "document.fonts.check('17px \"Source Sans Pro\"'))")
+        navs = page.evaluate("[...document.querySelectorAll('nav.adlab-nav')].map(n => "
+                             "[...n.querySelectorAll('a')].map(a => [a.textContent, "
+                             "a.getAttribute('href')]))")
     assert refused == []
+    assert font is True
+    assert len(navs) == 2 and navs[0] == navs[1] == [
+        ["← 2. What AD is not", "02_what_ad_is_not.html"], ["Course index", "../index.html"],
+        ["4. Forward mode →", "04_forward_mode.html"]]
     assert math["rendered"] >= 5 and math["errors"] == 0
 
 
@@ -62,3 +75,20 @@ def test_kernel_config_uses_sockets_only_where_the_address_fits(tmp_path):
     long_folder = tmp_path / ("x" * 100)
     assert "KernelManager" not in kernel_config(str(long_folder))  # TCP, nbclient's default
 
+
+
+def test_the_index_lists_sections_by_title_with_their_pages_and_decks():
+    import html
+
+    import nbformat
+
+    paths = notebook_paths()
+    titles = [title_of(nbformat.read(p, as_version=4)) for p in paths]
+    assert titles[3] == "3. What AD is: evaluation traces" and all(titles)
+    assert [t.split(".")[0] for t in titles] == [str(i) for i in range(len(paths))]
+    page = index_html(paths, titles)
+    for path, title in zip(paths, titles):
+        assert f"href='notebooks/{path.stem}.html'>{html.escape(title)}</a>" in page
+        assert f"href='slides/{path.stem}.slides.html'" in page
+    assert ">03_what_ad_is<" not in page  # titles, not file names
+    assert remote_resources(page.replace("https://colab.research.google.com", "")) == []
