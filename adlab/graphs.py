@@ -128,8 +128,10 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
 
     g = _make_class()(
         comment=f"adlab trace of {trace.function}",
+        # at most 8.5 inches (816 px) wide: a wider drawing is scaled down to fit beside
+        # JupyterLab's file browser on a 1280 px screen
         graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "12",
-                    "bgcolor": "white", "nodesep": "0.3", "ranksep": "0.45"},
+                    "bgcolor": "white", "nodesep": "0.3", "ranksep": "0.45", "size": "8.5,100"},
         node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "white",
                    "color": "#444444", "fontname": FONT, "fontsize": "12"},
         edge_attr={"fontname": FONT, "fontsize": "12", "color": "#666666",

@@ -68,7 +68,7 @@ def baydin(x1, x2):
 GOLDEN = """\
 // adlab trace of small
 digraph {
-	graph [bgcolor=white fontname=Helvetica fontsize=12 nodesep=0.3 rankdir=LR ranksep=0.45]
+	graph [bgcolor=white fontname=Helvetica fontsize=12 nodesep=0.3 rankdir=LR ranksep=0.45 size="8.5,100"]
 	node [color="#444444" fillcolor=white fontname=Helvetica fontsize=12 shape=box style="rounded,filled"]
 	edge [arrowsize=0.7 color="#666666" fontcolor="#1f4e99" fontname=Helvetica fontsize=12]
 	v_m1 [label="x₁\\nv₋₁ = 2" fillcolor="#dbe9f6" shape=ellipse style=filled]
