@@ -16,6 +16,8 @@ NOTEBOOKS = notebook_paths()
 
 def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS][:1] == ["00_index.ipynb"]
+    # sections follow one another: 00, 01, 02, ... with no gap
+    assert [int(p.stem[:2]) for p in NOTEBOOKS] == list(range(len(NOTEBOOKS)))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -30,6 +32,10 @@ def test_committed_shape(path):
         assert notes is None or isinstance(notes, str) and notes.strip()
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None
+        # no control characters: LaTeX's \\frac typed in a plain Python string becomes a form
+        # feed and "rac", which MathJax cannot typeset
+        text = "".join(cell["source"])
+        assert not [c for c in text if ord(c) < 32 and c not in "\n\t"], text[:80]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
