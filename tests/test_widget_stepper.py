@@ -98,16 +98,49 @@ def test_graph_reveals_only_the_adjoints_reached():
 
 
 def test_static_view_names_the_seed_of_its_sweep_and_a_slide_shows_the_graph():
-    """A reverse sweep's seed is ȳ = 1: the static caption leaves out the forward-seed menu,
-    which does not apply; the table is marked so that a slide can show the graph alone."""
+    """A reverse sweep's seed is the output adjoint ȳ = 1, not an input: the static caption
+    says so and leaves out the forward-seed menu (x1), which does not apply; a forward
+    sweep's caption names every input's tangent. The table is marked so that a slide can
+    show the graph alone."""
     e = stepper_explorer("x1*x2 + sin(x1)", point=(2.0, 3.0), mode="reverse")
-    caption = e.static_html()
-    assert "seed ȳ = 1" in caption and "seed" not in caption.split("</p>")[0]
+    static = e.static_html()
+    caption = static.split("</p>")[0]
+    assert "seed: ȳ = 1" in caption and "seed ȳ = 1" in static
+    assert "seed = x1" not in caption and "seed: x1" not in caption and "ẋ" not in caption
+    assert "x1" not in caption.split("seed")[1]  # what is seeded is the output, not x1
     assert "step = 1" in caption
-    assert "adlab-stepper-table" in caption and "<svg" in caption
+    assert "adlab-stepper-table" in static and "<svg" in static
     e.controls["mode"].value = "forward"
-    caption = unicodedata.normalize("NFC", e.static_html())  # ẋ may be x and a combining dot
-    assert unicodedata.normalize("NFC", "seed: ẋ₁ = 1, others 0") in caption and "ȳ" not in caption.split("Step")[0]
+    static = unicodedata.normalize("NFC", e.static_html())  # ẋ may be x and a combining dot
+    caption = static.split("</p>")[0]
+    assert unicodedata.normalize("NFC", "seed: ẋ₁ = 1, ẋ₂ = 0") in caption
+    assert "ȳ" not in static.split("Step")[0]
+    e.controls["seed"].value = "x2"
+    caption = unicodedata.normalize("NFC", e.static_html()).split("</p>")[0]
+    assert unicodedata.normalize("NFC", "seed: ẋ₁ = 0, ẋ₂ = 1") in caption
+
+
+def test_reverse_caption_of_a_function_names_the_output_adjoint():
+    """Notebook 10's call: a function, a reverse sweep; the caption seeds ȳ, not x1."""
+    e = stepper_explorer(baydin, point=(2.0, 5.0), mode="reverse")
+    caption = e.static_html().split("</p>")[0]
+    assert "sweep = reverse" in caption and "seed: ȳ = 1" in caption
+    assert "x1" not in caption.split("sweep = ")[1]  # the seed is not an input
+    assert "seed: ȳ = 1" in e._repr_mimebundle_()["text/plain"]
+
+
+def test_the_view_puts_the_heading_beside_the_graph_and_keeps_the_table_tight():
+    """The step's sentence runs across the view, the graph and the heading share a row
+    (wrapping on a narrow page) and the table's rows are tight, so the view fits a
+    1280 x 800 screen; three rows of controls."""
+    e = stepper_explorer(baydin, point=(2.0, 5.0), mode="reverse")
+    page = e.html.value
+    top = page.split("class='adlab-stepper-top'")[1].split("class='adlab-stepper-table'")[0]
+    assert "flex-wrap:wrap" in top and "adlab-graph" in top and "adlab-stepper-head" in top
+    assert top.index("adlab-graph") < top.index("adlab-stepper-head")
+    assert page.index("Step 1 of 11.") < page.index("adlab-stepper-top")
+    assert ".adlab-stepper-table table.adlab-trace td" in page and "padding: 0.15em" in page
+    assert len(e.widget.children[1].children) == 3
 
 
 def test_a_rejected_formula_leaves_the_point_and_seed_boxes_alone():

@@ -45,12 +45,18 @@ from ..expressions import Expression, parse
 from ..tables import (TraceTable, adjoint_name, input_name, number, operation, primal_name,
                       tangent_name)
 from ..traces import Trace, trace
+from ._base import Explorer
 
 MODES = ("forward", "reverse")
 MAX_ROWS = 150  # longest trace the stepper draws (a graph per step)
 DEFAULT_FORMULA = "ln(x1) + x1*x2 - sin(x2)"
 DIGITS = 4
 _REVERSE_COLUMNS = (2, 3, 4)  # the adjoint half of a "reverse" table
+TEXT_COLUMN_PX = 260  # the heading beside the graph, at least this wide
+# the trace table's rows without a notebook's tall padding (scoped to the stepper)
+_TABLE_STYLE = ("<style>.adlab-stepper-table table.adlab-trace th, "
+                ".adlab-stepper-table table.adlab-trace td "
+                "{padding: 0.15em 0.6em; line-height: 1.3;}</style>")
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
           8: "eight", 9: "nine", 10: "ten"}
 
@@ -506,7 +512,8 @@ def numbering(r: TraceSteps) -> str:
 
 
 def step_html(r: TraceSteps, k: int, svg: str | None) -> str:
-    """The page for step k: heading, the step in words, the graph (or dot's install hint), the table."""
+    """The page for step k: the step in words, the graph (or dot's install hint) with the
+    heading beside it, the table."""
     from ..graphs import MISSING_DOT
 
     s = r.steps[k]
@@ -519,17 +526,26 @@ def step_html(r: TraceSteps, k: int, svg: str | None) -> str:
         sweep = f"reverse sweep (adjoints), seed ȳ = {number(r.seed, DIGITS).text}"
     y = number(r.trace.output.value, DIGITS).text
     what = r.formula if r.is_function else f"f = {r.formula}"
-    parts = [
-        f"<div class='adlab-stepper' style='font-family:sans-serif'>"
-        f"<p class='adlab-stepper-head'>{html.escape(what)} at {html.escape(at)} "
-        f"(y = {html.escape(y)}); {html.escape(sweep)}. {html.escape(numbering(r))}</p>",
-        f"<p class='adlab-step' style='font-size:110%'><b>Step {k + 1} of {len(r.steps)}.</b> "
-        f"{html.escape(s.description)}</p>",
-    ]
+    head = (f"<p style='margin:0'>{html.escape(what)} at "
+            f"{html.escape(at)} (y = {html.escape(y)}); {html.escape(sweep)}. "
+            f"{html.escape(numbering(r))}</p>")
+    sentence = (f"<p class='adlab-step' style='font-size:110%;margin:0 0 0.5em 0'><b>Step "
+                f"{k + 1} of {len(r.steps)}.</b> {html.escape(s.description)}</p>")
     if svg is None:
-        parts.append(f"<p class='adlab-missing-dot'>{html.escape(MISSING_DOT)}</p>")
-    else:
-        parts.append(f"<div class='adlab-graph' style='overflow-x:auto'>{svg}</div>")
+        picture = f"<p class='adlab-missing-dot'>{html.escape(MISSING_DOT)}</p>"
+    else:  # grows to the full width where the heading beside it is hidden (a slide)
+        picture = (f"<div class='adlab-graph' style='flex:1 1 auto;max-width:100%;"
+                   f"overflow-x:auto'>{svg}</div>")
+    # the step in words across the page, the graph with the heading beside it (below it on
+    # a narrow page), then the table with tight rows: the view fits a 1280 x 800 screen
+    parts = [
+        f"<div class='adlab-stepper' style='font-family:sans-serif'>{_TABLE_STYLE}{sentence}",
+        f"<div class='adlab-stepper-top' style='display:flex;flex-wrap:wrap;"
+        f"align-items:flex-start;gap:0.5em 1em;margin-bottom:0.5em'>{picture}"
+        # the column is the heading, hidden on a slide (adlab.slides): the graph grows
+        f"<div class='adlab-stepper-head' style='flex:1 1 {TEXT_COLUMN_PX}px;"
+        f"min-width:{TEXT_COLUMN_PX}px'>{head}</div></div>",
+    ]
     parts.append(f"<div class='adlab-stepper-table'>"
                  f"{r.table.html(highlight=s.line, columns=s.columns)}</div>")
     parts.append("</div>")
@@ -563,8 +579,6 @@ def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "rev
         AdlabValueError: a formula, point or mode the stepper cannot use.
     """
     import ipywidgets as w
-
-    from ._base import Explorer
 
     if mode not in MODES:
         raise AdlabValueError(f"stepper_explorer: mode must be one of {', '.join(MODES)}, "
@@ -675,16 +689,35 @@ def stepper_explorer(formula=DEFAULT_FORMULA, point=(2.0, 5.0), mode: str = "rev
     previous.on_click(lambda _: move(-1))
     following.on_click(lambda _: move(+1))
 
-    e = Explorer("Trace stepper: one sweep, step by step", controls, render)
+    e = _StepperExplorer("Trace stepper: one sweep, step by step", controls, render)
     e.previous, e.next = previous, following
     box = e.widget.children[1]
-    box.children = (controls["formula"], controls["point"], controls["mode"], controls["seed"],
-                     w.HBox([previous, controls["step"], following]))
+    # three rows of controls rather than five: the view fits a 1280 x 800 screen
+    box.children = (w.HBox([controls["formula"], controls["point"]]),
+                    w.HBox([controls["mode"], controls["seed"]]),
+                    w.HBox([previous, controls["step"], following]))
     return e
 
 
 def _seed_options(variables):
-    """Dropdown choices for the forward seed: ("ẋ₁ = 1, others 0", "x1"), ..."""
-    if len(variables) == 1:
-        return [(f"{input_name(variables[0], 'dot').text} = 1", variables[0])]
-    return [(f"{input_name(v, 'dot').text} = 1, others 0", v) for v in variables]
+    """Dropdown choices for the forward seed, naming every input's tangent when there are few:
+    ("ẋ₁ = 1, ẋ₂ = 0", "x1"), ...; ("ẋ₁ = 1, others 0", "x1") for more than three inputs."""
+    def text(v):
+        one = f"{input_name(v, 'dot').text} = 1"
+        if len(variables) > 3:
+            return f"{one}, others 0"
+        return ", ".join(one if u == v else f"{input_name(u, 'dot').text} = 0"
+                         for u in variables)
+    return [(text(v), v) for v in variables]
+
+
+class _StepperExplorer(Explorer):
+    """An `Explorer` whose caption names the seed of the sweep shown: the forward menu's
+    tangents, or in reverse mode (where that menu is disabled and left out) the output
+    adjoint ȳ = 1."""
+
+    def _describe_controls(self):
+        text = super()._describe_controls()
+        if self.controls["mode"].value == "reverse":
+            text = text.replace("sweep = reverse", "sweep = reverse, seed: ȳ = 1", 1)
+        return text
