@@ -546,3 +546,15 @@ def test_values_inside_grad_and_jvp_print_their_nesting_not_an_internal_counter(
     primal, tangent = adlab.jvp(peek, (3.0,), (1.0,))
     assert (primal, tangent) == (9.0, 6.0)
     assert seen == ["Dual(primal=3.0, tangent=1.0)"]
+
+
+def test_softplus_has_the_sigmoid_as_its_slope_at_zero_too():
+    """softplus' = sigmoid everywhere; built from relu and abs it once gave 0 at 0 (the two
+    conventions at the kink combined), so a logistic loss started at w = 0 had gradient 0."""
+    softplus = adlab.nn.functional.softplus
+    for x in (0.0, -3.0, 2.0, -800.0, 800.0):
+        sigmoid = 0.5 * (1 + math.tanh(x / 2))  # without overflow at -800
+        assert adlab.grad(softplus)(x) == pytest.approx(sigmoid, rel=1e-12, abs=1e-300)
+    assert adlab.grad(adlab.grad(softplus))(0.0) == pytest.approx(0.25, rel=1e-12)
+    assert softplus(0.0) == pytest.approx(math.log(2.0), rel=1e-15)
+    assert adlab.grad(softplus)(0.0) == pytest.approx(central_grad(softplus, 0.0), rel=1e-8)

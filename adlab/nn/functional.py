@@ -40,8 +40,12 @@ def silu(x):
 
 
 def softplus(x):
-    """ln(1 + e^x), computed as relu(x) + ln(1 + e^-|x|) so that it never overflows."""
-    return P.relu(x) + P.log1p(P.exp(-P.abs(x)))
+    """ln(1 + e^x) = logaddexp(x, 0): never overflows, and its derivative is the sigmoid
+    everywhere, 1/2 at 0 (relu(x) + ln(1 + e^-|x|) has the right value but combines the
+    conventions of relu and abs at 0 into the slope 0)."""
+    from ..composites import logaddexp
+
+    return logaddexp(x, 0.0)
 
 
 def leaky_relu(x, negative_slope=0.01):
