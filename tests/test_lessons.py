@@ -226,3 +226,31 @@ def test_the_number_finder():
                       ("1.2e-8", True), ("0.30001", False)]:
         (text, value, half), = _written_numbers(prose)
         assert any(abs(k - value) <= half * (1 + 1e-9) for k in known) == ok, prose
+
+
+MAX_OUTPUT_CHARS = 100  # a printed line wider than this wraps on a 1280 px slide
+
+
+def _printed_text(out) -> str:
+    """The plain text an output shows as text on a slide: printed streams and results that
+    have no richer form (HTML, Markdown and pictures are laid out by the browser)."""
+    if out.get("output_type") == "stream":
+        return out.get("text", "")
+    data = out.get("data", {})
+    if any(kind in data for kind in ("text/html", "text/markdown", "image/png", "image/svg+xml")):
+        return ""
+    return str(data.get("text/plain", ""))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_ids)
+def test_printed_lines_on_slides_do_not_wrap(path):
+    """A table printed on a slide keeps its columns: no line of text output is wider than the
+    slide shows (the deck's overflow check sees a wrapped line as fitting)."""
+    nb = executed(path)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or _slide_type(cell) == "skip":
+            continue
+        for out in cell.outputs:
+            text = _printed_text(out)
+            wide = [line for line in str(text).splitlines() if len(line) > MAX_OUTPUT_CHARS]
+            assert not wide, f"{path.stem}: a printed line of {len(wide[0])} characters: {wide[0][:60]!r}"
