@@ -39,9 +39,14 @@ def setup_source() -> str:
     )
 
 
+def colab_url(name: str) -> str:
+    """The address that opens notebooks/NAME on Colab."""
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{name}"
+
+
 def badges_source(name: str) -> str:
     """Markdown with Open-in-Colab and Binder links for notebooks/NAME."""
-    colab = f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{name}"
+    colab = colab_url(name)
     binder = f"https://mybinder.org/v2/gh/{REPOSITORY}/main?urlpath=lab/tree/notebooks/{name}"
     return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
             f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})")
@@ -182,13 +187,13 @@ def build(outdir: Path) -> list:
     MathJax and require.js are copied to OUTDIR/notebooks/vendor (fetched once from the
     npm registry and cached; see `adlab.slides.vendor`), so the pages work offline.
     """
+    import nbformat
+
     from .slides import vendor
 
     target = Path(outdir) / "notebooks"
     target.mkdir(parents=True, exist_ok=True)
     vendor(target)
-    import nbformat
-
     paths = notebook_paths()
     titles = [title_of(nbformat.read(p, as_version=4)) or p.stem for p in paths]
     pages = [(p.stem + ".html", t) for p, t in zip(paths, titles)]
@@ -209,8 +214,7 @@ def index_html(paths, titles) -> str:
     rows = []
     for path, title in zip(paths, titles):
         name = html.escape(path.stem)
-        colab = (f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/"
-                 f"{path.name}")
+        colab = colab_url(path.name)
         rows.append(f"<li><a class='adlab-title' href='notebooks/{name}.html'>"
                     f"{html.escape(title)}</a> <span class='adlab-also'>"
                     f"<a href='slides/{name}.slides.html'>slides</a> &middot; "

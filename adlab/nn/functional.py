@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import primitives as P
+from ..composites import logaddexp
 from .._dispatch import raw, shape_of
 from ..errors import AdlabValueError
 
@@ -43,8 +44,6 @@ def softplus(x):
     """ln(1 + e^x) = logaddexp(x, 0): never overflows, and its derivative is the sigmoid
     everywhere, 1/2 at 0 (relu(x) + ln(1 + e^-|x|) has the right value but combines the
     conventions of relu and abs at 0 into the slope 0)."""
-    from ..composites import logaddexp
-
     return logaddexp(x, 0.0)
 
 
