@@ -14,7 +14,7 @@ COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3
 COLAB_ENV := .venv-colab
 COLAB_STAMP := $(COLAB_ENV)/.adlab-installed
 
-.PHONY: test course release slides lab graphviz chromium npm torch bench clean
+.PHONY: test course release slides lab graphviz chromium npm bubblewrap torch bench clean
 
 # binder/requirements.txt pins the course's libraries; the same pins constrain
 # this environment, so that the tests run with what Binder installs.
@@ -49,6 +49,7 @@ endef
 
 GRAPHVIZ_HINT := Graphviz's dot is missing: install it (sudo apt-get install graphviz, brew install graphviz or conda install graphviz) and run make again.
 CHROMIUM_HINT := /usr/bin/chromium is missing: install it (sudo apt-get install chromium on Debian or Ubuntu) and run make test again.
+BWRAP_HINT := bubblewrap is missing: grading runs student code in it (sudo apt-get install bubblewrap on Debian or Ubuntu) and run make again.
 NPM_HINT := npm is missing: install it (sudo apt-get install npm on Debian or Ubuntu) and run make again.
 
 # Graphviz's `dot` renders the dependency graphs.
@@ -59,6 +60,10 @@ graphviz:
 # download does not work everywhere).
 chromium:
 	$(call apt-install,test -x /usr/bin/chromium,chromium,$(CHROMIUM_HINT))
+
+# bubblewrap isolates student code while it is graded (adlab.autograde.sandbox).
+bubblewrap:
+	$(call apt-install,command -v bwrap >/dev/null 2>&1,bubblewrap,$(BWRAP_HINT))
 
 # npm fetches reveal.js and MathJax from the npm registry, once, for the offline
 # slide decks (cached in ~/.cache/adlab/npm).
@@ -80,7 +85,7 @@ $(TORCH_STAMP): $(STAMP)
 
 torch: $(TORCH_STAMP)
 
-test: $(STAMP) $(COLAB_STAMP) $(TORCH_STAMP) graphviz chromium npm
+test: $(STAMP) $(COLAB_STAMP) $(TORCH_STAMP) graphviz chromium npm bubblewrap
 	$(BIN)/python -m pytest -q
 
 course: $(STAMP) graphviz release slides
