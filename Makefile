@@ -14,7 +14,7 @@ COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3
 COLAB_ENV := .venv-colab
 COLAB_STAMP := $(COLAB_ENV)/.adlab-installed
 
-.PHONY: test course release slides lab graphviz chromium npm bubblewrap torch bench clean
+.PHONY: test course release autograde slides lab graphviz chromium npm bubblewrap torch bench clean
 
 # binder/requirements.txt pins the course's libraries; the same pins constrain
 # this environment, so that the tests run with what Binder installs.
@@ -107,6 +107,13 @@ release: $(STAMP)
 	    || exit 1; \
 	done
 	@echo "Student versions in exercises/release/ ($(words $(ASSIGNMENTS)) assignments)"
+
+# Grade every submission under exercises/submitted/<student>/<assignment>/, each
+# in a sandbox, JOBS at a time (default: the number of cores); grades go to
+# exercises/grades.csv, feedback to exercises/feedback/ (exercises/README.md).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+autograde: $(STAMP) graphviz bubblewrap
+	cd exercises && PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/python -m adlab.autograde --jobs $(JOBS)
 
 # JupyterLab's kernels talk to it over Unix sockets in Jupyter's private
 # runtime folder, not TCP ports (ipykernel 7 warns about unencrypted TCP on every

@@ -1,18 +1,26 @@
 """nbgrader configuration for adlab's exercises. Run nbgrader from this folder.
 
-Every path here is relative to this folder: source/ holds the assignments
-(committed); release/, submitted/, autograded/, feedback/ and gradebook.db are
-made by nbgrader and are not committed.
+Every path here is relative to this folder: source/ holds the assignments and
+keys/ their keys (both committed; keys/ is never released); release/,
+submitted/, autograded/, feedback/, runs/ and gradebook.db are made by grading
+and are not committed.
+
+Autograding runs each student's notebook in a sandbox and gives each test cell
+the verdict of the assignment's key (adlab.autograde): nbgrader's own Execute
+step is replaced by adlab.autograde.nbgrader.IsolatedRun.
 """
 
 import atexit
+import os
 import shutil
 import tempfile
 
+from adlab.autograde.nbgrader import IsolatedRun
 from adlab.course import kernel_config
 from adlab.grading import HideHiddenTests
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
+                                    LimitOutput, SaveAutoGrades)
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
@@ -23,9 +31,18 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
-# Grading runs every student's notebook in a fresh python3 kernel. A cell that
-# runs longer than this many seconds (a loop that never ends) is interrupted,
-# marked as an error and grading goes on with the next cell and notebook.
+# Grading runs every student's notebook in a fresh kernel inside a sandbox
+# (bubblewrap; adlab.autograde.sandbox), a cell at most 10 s and a notebook at
+# most 120 s, with 2 GB of memory; the keys in keys/ then judge the answers the
+# test cells recorded. A deleted test cell is put back.
+c.Autograde.autograde_preprocessors = [IsolatedRun, LimitOutput, SaveAutoGrades,
+                                       AssignLatePenalties, CheckCellMetadata]
+c.IsolatedRun.course_directory = os.path.dirname(os.path.abspath(__file__))
+c.IsolatedRun.cell_timeout = 10
+c.IsolatedRun.notebook_timeout = 120
+c.OverwriteCells.add_missing_cells = True
+# nbgrader validate and the formgrader still run notebooks with nbgrader's own
+# Execute step (not sandboxed: use them on trusted notebooks only).
 c.Execute.timeout = 60
 c.Execute.kernel_name = "python3"
 
