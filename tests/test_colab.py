@@ -26,7 +26,8 @@ from adlab.course import REPOSITORY, notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB = ROOT / ".venv-colab"
-# every section, and every exercise (its reference solution), as a student on Colab
+# every section, and every exercise (its reference solution, without the hidden tests, which
+# run only under the grader), as a student on Colab
 NOTEBOOKS = ([p.relative_to(ROOT).as_posix() for p in notebook_paths()]
              + sorted(p.relative_to(ROOT).as_posix()
                       for p in ROOT.glob("exercises/source/*/*.ipynb")))
@@ -91,6 +92,11 @@ def test_first_cell_installs_adlab_and_the_notebook_runs(colab, name, monkeypatc
     monkeypatch.setenv("JUPYTER_PATH", str(colab["jupyter_path"]))
     path = ROOT / name
     nb = _pointed_at(nbformat.read(path, as_version=4), colab["wheel"])
+    if name.startswith("exercises/"):
+        from nbgrader.preprocessors import ClearHiddenTests
+
+        nb, _ = ClearHiddenTests().preprocess(nb, {})
+        assert "grading_inputs(" not in "".join(c.source for c in nb.cells)
     nb.cells.append(nbformat.v4.new_code_cell(
         "import sys, adlab, ipywidgets\n"
         "print(adlab.__file__, ipywidgets.__version__, '%d.%d' % sys.version_info[:2])"))
