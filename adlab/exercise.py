@@ -164,3 +164,38 @@ def check(condition, message: str) -> None:
     """Raise AssertionError(MESSAGE) when CONDITION is false."""
     if not condition:
         raise AssertionError(message)
+
+
+def program(steps):
+    """The adlab function that a key's hidden program STEPS describes (for hidden tests).
+
+    STEPS is a list ``[[op, constant], ...]``: start from v = x and apply each step to v in
+    turn (``scale``: c * v, ``shift``: v + c, ``times_x``: v * x, ``plus_x``: v + x,
+    ``square``: v * v, else the adlab function of that name: sin, cos, exp, tanh). The key
+    computes the same function without adlab (adlab.autograde.programs).
+    """
+    import adlab
+
+    steps = [(str(op), c) for op, c in steps]
+    for op, _ in steps:
+        if op not in ("scale", "shift", "times_x", "plus_x", "square", "sin", "cos", "exp",
+                      "tanh"):
+            raise ValueError(f"program: unknown step {op!r}")
+
+    def f(x):
+        v = x
+        for op, c in steps:
+            if op == "scale":
+                v = c * v
+            elif op == "shift":
+                v = v + c
+            elif op == "times_x":
+                v = v * x
+            elif op == "plus_x":
+                v = v + x
+            elif op == "square":
+                v = v * v
+            else:
+                v = getattr(adlab, op)(v)
+        return v
+    return f

@@ -53,7 +53,7 @@ def node_id(index: int) -> str:
 
 
 def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_nodes=150,
-                rankdir="LR", reveal=None, highlight_edges=()):
+                rankdir="LR", reveal=None, highlight_edges=(), edge_labels=True):
     """The dependency graph of a trace, as a `graphviz.Digraph`.
 
     Args:
@@ -84,6 +84,8 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
         highlight_edges: (tail, head) pairs of row indices, edges v_tail -> v_head
             (v_tail an argument of v_head) to draw emphasised, e.g. the edge
             a reverse-sweep step propagates along (default: none).
+        edge_labels: label each edge with its local partial (default True); False
+            draws the graph alone, for a question whose answer the partials are.
     Returns:
         A `graphviz.Digraph` (subclass) whose ``source`` is the DOT text.
         It displays in Jupyter, renders with ``pipe(format="svg")`` and
@@ -174,7 +176,7 @@ def trace_graph(trace, show="primal", seed=None, highlight=None, digits=4, max_n
                 continue  # a constant: not a node
             if kept and a not in omitted:
                 p = trace.partial(row.index, k)
-                attrs = {} if p is None else {"label": number(p, digits).text}
+                attrs = {} if p is None or not edge_labels else {"label": number(p, digits).text}
                 if (a, row.index) in edges:
                     attrs.update(color=_HIGHLIGHT_PEN, fontcolor=_HIGHLIGHT_PEN, penwidth="2.5")
                 g.edge(node_id(a), node_id(row.index), **attrs)

@@ -293,3 +293,65 @@ def test_the_command_grades_every_submission_in_parallel_with_nbgrader(tmp_path)
     assert "Grading stopped early" in page and "grading_inputs(&quot;xs&quot;)" not in page
     assert "Using the isolated run" not in r.stderr   # nbgrader's log stays at WARN
     assert "another version" not in (course / "autograde.log").read_text()
+
+
+def test_hidden_programs_agree_in_math_adlab_and_their_formula():
+    """A key's program computed in plain math (value, f') matches adlab's build of it,
+    central differences in float64, and the formula `describe` prints."""
+    import adlab
+    from adlab.autograde.programs import describe, forward, random_steps, value
+    from adlab.exercise import program
+
+    rng = np.random.default_rng(11)
+    checked = 0
+    while checked < 40:
+        steps = random_steps(rng)
+        x = float(rng.uniform(-1.5, 1.5))
+        try:
+            v, dv, scale, _ = forward(steps, x)
+        except OverflowError:
+            continue
+        if abs(v) > 1e3 or abs(dv) > 1e3:
+            continue
+        checked += 1
+        f = program(steps)
+        assert float(f(x)) == pytest.approx(v, rel=1e-13, abs=1e-13)
+        assert value(steps, x) == pytest.approx(v, rel=1e-13, abs=1e-13)
+        assert float(adlab.grad(f)(x)) == pytest.approx(dv, rel=1e-10, abs=1e-10)
+        h = 1e-6
+        central = (value(steps, x + h) - value(steps, x - h)) / (2 * h)
+        # truncation (h^2 f''') and rounding (eps |f| / h) bound the difference quotient
+        assert central == pytest.approx(dv, rel=1e-5, abs=1e-5 * scale + 1e-9 * (1 + abs(v)))
+        formula = describe(steps)
+        env = {"x": x, "sin": math.sin, "cos": math.cos, "exp": math.exp, "tanh": math.tanh}
+        assert eval(formula, env) == pytest.approx(v, rel=1e-12, abs=1e-12), formula
+    with pytest.raises(ValueError, match="unknown step 'log'"):
+        program([["log", None]])
+
+
+def test_a_cell_that_raised_scores_0_but_its_feedback_still_shows_the_keys_answer():
+    def with_table(answers):
+        got = answers.get("dsin")
+        want = [math.cos(x) for x in answers.inputs["xs"]]
+        table = "<table><tr><td>cos at the hidden points</td></tr></table>"
+        verdict = close("dsin at the hidden points", got, want)
+        return Verdict(verdict.fraction, verdict.message, table)
+
+    key = Key(path=None, checks={"t1": with_table}, inputs_fn=_inputs)
+    # a right answer, then an error after the records: 0 points, the table shown
+    nb = _nb(GOOD)
+    nb.cells[-1].source += "\nraise RuntimeError('after the records')"
+    run = grade_notebook(nb, key, student="s", assignment="a")
+    assert run.score() == (0.0, 2.0)
+    html = run.nb.cells[-1].outputs[0].data["text/html"]
+    assert "cos at the hidden points" in html and "padding" in html
+    assert "raised an error (RuntimeError: after the records)" in html
+    assert "is right" not in html     # the key's praise is not shown for a cell scored 0
+    # a wrong answer that stops the cell: the key's reason is added to the error's
+    wrong = _nb("def dsin(x):\n    return 0.5")
+    run = grade_notebook(wrong, key, student="s", assignment="a")
+    assert run.score() == (0.0, 2.0)
+    text = run.nb.cells[-1].outputs[0].data["text/plain"]
+    assert "raised an error" in text and "dsin(0) should be 1" in text
+    # the visible check stopped the cell before the hidden records: nothing more to say
+    assert "hidden points" not in text

@@ -47,7 +47,8 @@ def _make_targets(lines):
 
 def test_make_lines_name_real_targets():
     targets = _make_targets(block("instructor") + block("contributor") + block("laptop"))
-    assert set(targets) == {"course", "slides", "release", "test", "bench", "lab"}
+    assert set(targets) == {"course", "slides", "release", "autograde", "test", "bench",
+                            "lab"}
     for t in targets:
         r = subprocess.run(["make", "-n", t], cwd=ROOT, capture_output=True, text=True)
         assert r.returncode == 0, f"make -n {t}: {r.stderr}"

@@ -97,6 +97,16 @@ def test_golden_source():
     assert isinstance(g, graphviz.Digraph)
 
 
+def test_edge_labels_false_draws_the_same_graph_without_the_partials():
+    t = trace(small, 2.0, 3.0)
+    plain = trace_graph(t, edge_labels=False)
+    assert nodes_of(plain) == nodes_of(trace_graph(t))
+    assert edges_of(plain) == [(a, b, None) for a, b, _ in edges_of(trace_graph(t))]
+    # only the edge lines change
+    assert [ln for ln in plain.body if " -> " not in ln] == \
+        [ln for ln in trace_graph(t).body if " -> " not in ln]
+
+
 def test_golden_numbers_match_the_trace():
     t = trace(small, 2.0, 3.0)
     assert t.partial(2, 0) == pytest.approx(math.cos(2.0))

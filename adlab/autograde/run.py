@@ -234,6 +234,28 @@ def _error_output(ename: str, evalue: str):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+def _zero_with_key_answer(reason: str, key: Key, gid: str, answers: Answers, run: Run) -> Verdict:
+    """0 points for a test cell that did not run clean, with what the key can still say.
+
+    The key still judges what the cell recorded before it stopped, so the feedback shows what
+    was wrong and the key's own answer (its HTML, such as adlab's table), never any points.
+    """
+    check = key.checks.get(gid)
+    if check is None:
+        return Verdict(0.0, reason)
+    try:
+        said = check(answers)
+    except (Missing, BadAnswer):
+        return Verdict(0.0, reason)
+    except Exception as err:    # a fault of the key, not of the student
+        run.key_errors.append(f"{gid}: {type(err).__name__}: {err}")
+        return Verdict(0.0, reason)
+    if not isinstance(said, Verdict):
+        return Verdict(0.0, reason)
+    message = reason + (f"\n{said.message}" if said.fraction < 1 and said.message else "")
+    return Verdict(0.0, message, said.html)
+
+
 def judge(run: Run, nb_source_ids: set | None, key: Key, inputs: dict) -> None:
     """Fill RUN.verdicts: each test cell's points from the key, or 0 when it did not run clean."""
     answers = Answers(run.records, inputs)
@@ -247,7 +269,7 @@ def judge(run: Run, nb_source_ids: set | None, key: Key, inputs: dict) -> None:
             reason = {"timeout": "this cell ran out of time",
                       "not run": "this cell never ran: " + (run.stopped or "an earlier stop"),
                       }.get(status, "this cell raised an error" + _last_error(cell))
-            verdict = Verdict(0.0, reason)
+            verdict = _zero_with_key_answer(reason, key, gid, answers, run)
         elif gid not in key.checks:
             run.key_errors.append(f"the key has no check for test cell {gid!r}")
             verdict = Verdict(0.0, f"no check for {gid} in the key: tell your instructor")
@@ -274,6 +296,13 @@ def _last_error(cell) -> str:
     return ""
 
 
+# nbgrader's feedback page gives tables no padding; the key's tables need some to be read
+VERDICT_STYLE = ("<style>.adlab-verdict table{border-collapse:collapse;margin:0.3em 0}"
+                 ".adlab-verdict th,.adlab-verdict td{padding:2px 12px 2px 4px;"
+                 "text-align:left;vertical-align:top}"
+                 ".adlab-verdict tr:nth-child(even){background:#f5f5f5}</style>")
+
+
 def apply_verdicts(run: Run) -> None:
     """Replace every test cell's outputs by its verdict, in nbgrader's terms."""
     from nbformat.v4 import new_output
@@ -285,7 +314,8 @@ def apply_verdicts(run: Run) -> None:
         body = html.escape(verdict.message).replace("\n", "<br>")
         summary = f"{got:g} of {points:g} points"
         data = {"text/plain": f"{summary}: {verdict.message}",
-                "text/html": f"<p><b>{summary}.</b> {body}</p>{verdict.html}",
+                "text/html": (f"<div class='adlab-verdict'><p><b>{summary}.</b> {body}</p>"
+                              f"{VERDICT_STYLE if verdict.html else ''}{verdict.html}</div>"),
                 VERDICT_MIME: {"points": got, "max": points, "message": verdict.message}}
         if got >= points:
             outs = [new_output("display_data", data=data)]

@@ -4,10 +4,9 @@ Instructor only: never released.
 
 The expected counts are adlab's own: this key builds each function again here, in the
 grader's process, and traces f, adlab.grad(f) and adlab.grad(adlab.grad(f)) with adlab.trace.
-The hidden functions are plain data, ``{"steps": [[op, constant], ...], "x": point}``: start
-from v = x and apply each step to v (``scale``: c * v, ``shift``: v + c, ``times_x``: v * x,
-``plus_x``: v + x, ``square``: v * v, else the adlab function of that name). `_build` is the
-same code as in the notebook's hidden test, so both sides trace the same operations.
+The hidden functions are plain data, ``{"steps": [[op, constant], ...], "x": point}``
+(adlab.autograde.programs); `adlab.exercise.program` builds them with adlab here and in the
+notebook's hidden test, so both sides trace the same operations.
 
 The timer is judged by the facts the test cell recorded: how many times f was called, that the
 answer is a float, and the time per call of a function that sleeps 10 ms.
@@ -17,118 +16,19 @@ import math
 
 import adlab
 from adlab.autograde.key import BadAnswer, Verdict, share
+from adlab.autograde.programs import describe, random_steps
+from adlab.autograde.programs import value as f_value
+from adlab.exercise import program
 
-UNARY = ("sin", "cos", "exp", "tanh")
-BINARY_WITH_X = ("times_x", "plus_x")
 SLEEP_BOUNDS = (0.009, 0.06)    # seconds per call of a function that sleeps 10 ms
-
-
-def _build(steps):
-    """The function x -> v that starts from v = x and applies each step to v in turn."""
-    def f(x):
-        v = x
-        for op, c in steps:
-            if op == "scale":
-                v = c * v
-            elif op == "shift":
-                v = v + c
-            elif op == "times_x":
-                v = v * x
-            elif op == "plus_x":
-                v = v + x
-            elif op == "square":
-                v = v * v
-            else:
-                v = getattr(adlab, op)(v)
-        return v
-    return f
-
-
-def _atom(e):
-    """E itself when it needs no parentheses as an operand (x, or one call like sin(...))."""
-    if e == "x":
-        return e
-    if e[0].isalpha() and "(" in e and e.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(e):
-            depth += (ch == "(") - (ch == ")")
-            if depth == 0 and ch == ")":
-                return e if i == len(e) - 1 else f"({e})"
-        return e
-    return f"({e})"
-
-
-def describe(steps):
-    """The function as a formula in x, e.g. 'tanh(1.3*sin(x)) + x'."""
-    e = "x"
-    for op, c in steps:
-        if op == "scale":
-            e = f"{c:g}*{_atom(e)}"
-        elif op == "shift":
-            e = f"{e} + {c:g}" if c >= 0 else f"{e} - {-c:g}"
-        elif op == "times_x":
-            e = f"{_atom(e)}*x"
-        elif op == "plus_x":
-            e = f"{e} + x"
-        elif op == "square":
-            e = f"{_atom(e)}**2"
-        else:
-            e = f"{op}({e})"
-    return e
-
-
-def _value(steps, x):
-    """f(x) in math, inf when a step overflows."""
-    v = x
-    try:
-        for op, c in steps:
-            if op == "scale":
-                v = c * v
-            elif op == "shift":
-                v = v + c
-            elif op == "times_x":
-                v = v * x
-            elif op == "plus_x":
-                v = v + x
-            elif op == "square":
-                v = v * v
-            else:
-                v = getattr(math, op)(v)
-    except (OverflowError, ValueError):
-        return math.inf
-    return v
-
-
-def _random_steps(rng):
-    """Three to five steps, at least two of them sin, cos, exp or tanh, and one using x again."""
-    while True:
-        n = int(rng.integers(3, 6))
-        steps = []
-        for _ in range(n):
-            r = rng.random()
-            if r < 0.45:
-                steps.append([UNARY[int(rng.integers(len(UNARY)))], None])
-            elif r < 0.6:
-                steps.append(["scale", round(float(rng.uniform(0.5, 2.0)), 2)
-                              * (1 if rng.random() < 0.7 else -1)])
-            elif r < 0.7:
-                steps.append(["shift", round(float(rng.uniform(-1.5, 1.5)), 2)])
-            elif r < 0.9:
-                steps.append([BINARY_WITH_X[int(rng.integers(2))], None])
-            else:
-                steps.append(["square", None])
-        ops = [op for op, _ in steps]
-        if (sum(op in UNARY for op in ops) >= 2 and any(op in BINARY_WITH_X for op in ops)
-                and ops[0] != "scale"):
-            return steps
 
 
 def inputs(rng):
     cases = []
     while len(cases) < 4:
-        steps = _random_steps(rng)
+        steps = random_steps(rng)
         x = round(float(rng.uniform(0.2, 2.0)), 3)
-        if abs(_value(steps, x)) < 1e3:
+        if abs(f_value(steps, x)) < 1e3:
             cases.append({"steps": steps, "x": x})
     return {"q1-sin-x": round(float(rng.uniform(0.2, 3.0)), 3),
             "q1-functions": cases,
@@ -198,7 +98,7 @@ def check_functions(answers):
         except BadAnswer as err:
             parts.append(Verdict(0.0, str(err)))
             continue
-        parts.append(_compare(what, mine, counts(_build(case["steps"]), case["x"])))
+        parts.append(_compare(what, mine, counts(program(case["steps"]), case["x"])))
     if visible.fraction < 1:   # the visible check should have stopped the cell
         return Verdict(0.0, visible.message)
     return share(parts)

@@ -24,54 +24,14 @@ import math
 import numpy as np
 
 from adlab.autograde.key import BadAnswer, Verdict, close, share
+from adlab.autograde.programs import describe, forward, random_steps
 
-UNARY = ("sin", "cos", "exp", "tanh")
-WITH_X = ("times_x", "plus_x")
 VISIBLE_XS = np.linspace(-2 * np.pi, 2 * np.pi, 9)
 PLOT_XS = np.linspace(-2 * np.pi, 2 * np.pi, 200)
 RTOL = 1e-12
 
 
 # -- the hidden functions -----------------------------------------------------------------
-
-
-def _local(op, c, x, v):
-    """One step at the value v: (new value, p, q) with new derivative = p * dv + q."""
-    if op == "scale":
-        return c * v, c, 0.0
-    if op == "shift":
-        return v + c, 1.0, 0.0
-    if op == "times_x":
-        return v * x, x, v
-    if op == "plus_x":
-        return v + x, 1.0, 1.0
-    if op == "square":
-        return v * v, 2 * v, 0.0
-    if op == "sin":
-        return math.sin(v), math.cos(v), 0.0
-    if op == "cos":
-        return math.cos(v), -math.sin(v), 0.0
-    if op == "exp":
-        e = math.exp(v)
-        return e, e, 0.0
-    if op == "tanh":
-        t = math.tanh(v)
-        return t, 1.0 / math.cosh(v) ** 2, 0.0
-    raise ValueError(f"unknown step {op!r}")
-
-
-def _forward(steps, x, at=None, dvalue=0.0, dlocal=0.0):
-    """(f(x), f'(x), scale, largest |value|), with step AT's value and local derivative
-    perturbed by DVALUE (relative) and DLOCAL (relative, at least absolute)."""
-    v, dv, s, big = x, 1.0, 1.0, abs(x)
-    for k, (op, c) in enumerate(steps):
-        v, p, q = _local(op, c, x, v)
-        if k == at:
-            v *= 1.0 + dvalue
-            p += dlocal * max(abs(p), 1.0)
-        dv, s = p * dv + q, abs(p) * s + abs(q)
-        big = max(big, abs(v))
-    return v, dv, s, big
 
 
 def evaluate(steps, x):
@@ -82,77 +42,21 @@ def evaluate(steps, x):
     derivative, is off by RTOL relative: rounding in those (1 - tanh^2 near 1, cos near a
     zero) is the price of any exact method, not a mistake.
     """
-    v, dv, s, big = _forward(steps, x)
+    v, dv, s, big = forward(steps, x)
     tol = RTOL * s
     delta = 1e-8
     for k in range(len(steps)):
         for dvalue, dlocal in ((delta, 0.0), (0.0, delta)):
-            moved = _forward(steps, x, k, dvalue, dlocal)[1]
+            moved = forward(steps, x, k, dvalue, dlocal)[1]
             tol += abs(moved - dv) / delta * RTOL
     return v, dv, tol, big
-
-
-def _atom(e):
-    """E itself when it needs no parentheses as an operand (x, or one call like sin(...))."""
-    if e == "x":
-        return e
-    if e[0].isalpha() and "(" in e and e.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(e):
-            depth += (ch == "(") - (ch == ")")
-            if depth == 0 and ch == ")":
-                return e if i == len(e) - 1 else f"({e})"
-        return e
-    return f"({e})"
-
-
-def describe(steps):
-    """The function as a formula in x, e.g. 'tanh(1.3*sin(x)) + x'."""
-    e = "x"
-    for op, c in steps:
-        if op == "scale":
-            e = f"{c:g}*{_atom(e)}"
-        elif op == "shift":
-            e = f"{e} + {c:g}" if c >= 0 else f"{e} - {-c:g}"
-        elif op == "times_x":
-            e = f"{_atom(e)}*x"
-        elif op == "plus_x":
-            e = f"{e} + x"
-        elif op == "square":
-            e = f"{_atom(e)}**2"
-        else:
-            e = f"{op}({e})"
-    return e
-
-
-def _random_steps(rng):
-    """Three to five steps: at least two of sin, cos, exp, tanh, and one that uses x again."""
-    while True:
-        steps = []
-        for _ in range(int(rng.integers(3, 6))):
-            r = rng.random()
-            if r < 0.45:
-                steps.append([UNARY[int(rng.integers(len(UNARY)))], None])
-            elif r < 0.6:
-                steps.append(["scale", round(float(rng.uniform(0.5, 2.0)), 2)
-                              * (1 if rng.random() < 0.7 else -1)])
-            elif r < 0.7:
-                steps.append(["shift", round(float(rng.uniform(-1.5, 1.5)), 2)])
-            elif r < 0.9:
-                steps.append([WITH_X[int(rng.integers(2))], None])
-            else:
-                steps.append(["square", None])
-        ops = [op for op, _ in steps]
-        if (sum(op in UNARY for op in ops) >= 2 and any(op in WITH_X for op in ops)
-                and ops[0] != "scale"):
-            return steps
 
 
 def _tame(steps, xs):
     """Whether every intermediate value stays below 20 and f' below 1000 at XS."""
     try:
         for x in xs:
-            _, dv, s, big = _forward(steps, x)
+            _, dv, s, big = forward(steps, x)
             if big > 20 or abs(dv) > 1e3 or s > 1e4:
                 return False
     except (OverflowError, ValueError):
@@ -163,7 +67,7 @@ def _tame(steps, xs):
 def inputs(rng):
     functions = []
     while len(functions) < 4:
-        steps = _random_steps(rng)
+        steps = random_steps(rng)
         xs = sorted(round(float(x), 6) for x in rng.uniform(-2.0, 2.0, 40))
         if _tame(steps, xs):
             functions.append({"steps": steps, "xs": xs})
