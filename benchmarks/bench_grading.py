@@ -1,12 +1,22 @@
-"""Grading throughput: seconds per submission and the speed-up of parallel jobs (make autograde).
+"""Grading throughput: seconds per submission, parallel jobs, and a class-size extrapolation.
 
 A temporary copy of the course gets N students (default 20), each submitting the
 reference solution of one assignment (default q7_forward_and_reverse), and
 ``python -m adlab.autograde`` grades them with --jobs 1 and then with --jobs 2.
-For each it prints the wall time of the sandboxed runs, the seconds of one
-submission in the sandbox, the time nbgrader then takes to record grades and
-write feedback, and the end-to-end time; then the speed-up of 2 jobs over 1.
-Every submission must score full marks, or the benchmark stops.
+For each it prints the wall time of the parallel phase (each submission run in its
+sandbox, judged by the key, then recorded by nbgrader's autograde and given its
+feedback page, all in one worker), the seconds of one submission in the sandbox and
+in nbgrader, the final export, and the end-to-end time; then the speed-up of 2 jobs
+over 1, and the time 4,000 submissions (a class of 500 with 8 assignments) would take
+on 2, 16 and 64 cores by the model below. Every submission must score full marks, or
+the benchmark stops.
+
+Model: end to end = fixed + n x export per submission + n x core-seconds per
+submission / (cores x efficiency), with the fixed part (start, generate_assignment,
+the export's start-up, timed on a gradebook with no submission), the export's cost per
+submission and the core-seconds per submission measured with 1 job, and the parallel efficiency measured with 2 jobs on this machine (assumed to hold
+on more cores: each job is an independent process; the one shared resource is the
+SQLite gradebook, written once per submission).
 
 Peer: nbgrader's own ``nbgrader autograde`` (one kernel per notebook, sequential,
 not isolated), timed on the same submissions with nbgrader's Execute step.
@@ -69,9 +79,37 @@ def grade(course: Path, jobs: int) -> dict:
     bad = [s["student"] for s in subs if s["points"] != s["max"] or s["max"] == 0]
     if bad:
         sys.exit(f"reference submissions not at full marks: {bad}")
-    return {"total": total, "runs": summary["run_seconds"],
-            "nbgrader": summary["nbgrader_seconds"],
-            "each": sum(s["seconds"] for s in subs) / len(subs), "n": len(subs)}
+    return {"total": total, "wall": summary["wall_seconds"],
+            "export": summary["export_seconds"],
+            "each": sum(s["seconds"] for s in subs) / len(subs),
+            "book": sum(s["nbgrader_seconds"] for s in subs) / len(subs), "n": len(subs)}
+
+
+def export_seconds(course: Path) -> float:
+    """The wall time of nbgrader export --to grades.csv on COURSE's gradebook."""
+    start = time.perf_counter()
+    subprocess.run([str(BIN / "nbgrader"), "export", "--to", "grades.csv", "--log-level=ERROR"],
+                   cwd=course, env=env(), check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def empty_export_seconds(base: Path, assignment: str) -> float:
+    """nbgrader export on a gradebook with the assignment and no submission: its start-up."""
+    course = make_course(base, assignment, 0)
+    subprocess.run([str(BIN / "nbgrader"), "generate_assignment", assignment, "--force",
+                    "--log-level=ERROR"], cwd=course, env=env(), check=True,
+                   capture_output=True)
+    return min(export_seconds(course) for _ in range(2))
+
+
+def extrapolate(one: dict, two: dict, export0: float, submissions: int, cores: int) -> float:
+    """Seconds for SUBMISSIONS on CORES by the model of the module docstring."""
+    n = one["n"]
+    fixed = one["total"] - one["wall"] - one["export"] + export0
+    per_row = max(0.0, one["export"] - export0) / n
+    core_seconds = one["wall"] / n
+    efficiency = min(1.0, one["wall"] / (2 * two["wall"]))
+    return fixed + submissions * per_row + submissions * core_seconds / (cores * efficiency)
 
 
 def nbgrader_alone(course: Path, assignment: str) -> float:
@@ -101,18 +139,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="adlab-bench-grading-") as tmp:
         course = make_course(Path(tmp), args.assignment, args.students)
         print(f"{args.students} students, {args.assignment}, {os.cpu_count()} cores")
-        print(f"{'jobs':>4}  {'sandboxed runs':>14}  {'s/submission':>12}  "
-              f"{'nbgrader steps':>14}  {'end to end':>10}")
+        print(f"{'jobs':>4}  {'parallel phase':>14}  {'sandbox/sub':>11}  "
+              f"{'nbgrader/sub':>12}  {'export':>7}  {'end to end':>10}  {'per sub':>8}")
         rows = {}
         for jobs in args.jobs:
             r = rows[jobs] = grade(course, jobs)
-            print(f"{jobs:>4}  {r['runs']:>12.1f} s  {r['each']:>10.2f} s  "
-                  f"{r['nbgrader']:>12.1f} s  {r['total']:>8.1f} s")
+            print(f"{jobs:>4}  {r['wall']:>12.1f} s  {r['each']:>9.2f} s  {r['book']:>10.2f} s  "
+                  f"{r['export']:>5.1f} s  {r['total']:>8.1f} s  {r['total'] / r['n']:>6.2f} s")
         if 1 in rows and 2 in rows:
-            print(f"speed-up of 2 jobs over 1: sandboxed runs {rows[1]['runs'] / rows[2]['runs']:.2f}x,"
-                  f" end to end {rows[1]['total'] / rows[2]['total']:.2f}x")
-        for jobs, r in rows.items():
-            print(f"jobs={jobs}: {r['total'] / r['n']:.2f} s per submission end to end")
+            one, two = rows[1], rows[2]
+            print(f"speed-up of 2 jobs over 1: parallel phase {one['wall'] / two['wall']:.2f}x, "
+                  f"end to end {one['total'] / two['total']:.2f}x")
+            with tempfile.TemporaryDirectory(prefix="adlab-bench-empty-") as empty:
+                export0 = empty_export_seconds(Path(empty), args.assignment)
+            print(f"nbgrader export: {export0:.1f} s with no submission (start-up), "
+                  f"{one['export']:.1f} s with {one['n']}")
+            print("4,000 submissions (500 students x 8 assignments), by the model:")
+            for cores in (2, 16, 64):
+                t = extrapolate(one, two, export0, 4000, cores)
+                print(f"  {cores:>2} cores: {t / 60:6.1f} min  ({t * cores / 3600:.1f} core-hours)")
         plain = nbgrader_alone(course, args.assignment)
         print(f"peer: nbgrader autograde alone (own Execute, not isolated, no key): "
               f"{plain:.1f} s, {plain / args.students:.2f} s per submission")
