@@ -123,7 +123,12 @@ def nbgrader_step(course: Path, step: str, assignment: str, student: str) -> tup
     """nbgrader's autograde or generate_feedback for one student. Returns (success, log)."""
     import logging
     import random
+    import warnings
 
+    # nbgrader 0.9's gradebook trips SQLAlchemy's "not in session" warning on every
+    # autograde; it is harmless (nbgrader's own command shows it too) and would bury the
+    # progress line
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     api = _api(Path(course))
     api.log.setLevel(logging.WARNING)
     log = ""

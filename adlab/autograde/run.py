@@ -25,7 +25,6 @@ import html
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -87,7 +86,9 @@ class Run:
 
 def _kernel_env(work: Path, grading: Path) -> dict:
     """The kernel's whole environment: nothing of the grader's own is passed on."""
-    venv_bin = str(Path(sys.executable).parent)
+    from .sandbox import kernel_python
+
+    venv_bin = str(Path(kernel_python()).parent)
     return {
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(work),
@@ -131,12 +132,14 @@ async def _execute(nb, box: Sandbox | None, work: Path, env: dict, limits: Limit
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    from .sandbox import kernel_python
+
     run = Run(nb)
     kdir = work / KERNEL_DIR
     kdir.mkdir(exist_ok=True)
     specs = Path(tempfile.mkdtemp(prefix="adlab-kspec-"))
     try:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        argv = [kernel_python(), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         if box is not None:
             argv = box.wrap(argv)
         (specs / "adlab-graded").mkdir()

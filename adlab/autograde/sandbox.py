@@ -50,6 +50,22 @@ class Limits:
     processes: int = 256                   # as root: processes of the sandbox user
 
 
+def kernel_python() -> str:
+    """This environment's Python, by a path that exists inside the sandbox.
+
+    The sandbox binds the environment at its real location; when it was reached through a
+    symbolic link (deploy/add-users.sh links an instructor's ~/adlab/.venv to the hub's
+    shared environment), the interpreter is named through the real folder, so that Python
+    still finds the environment's pyvenv.cfg.
+    """
+    exe = Path(sys.executable)
+    try:
+        inside = exe.relative_to(sys.prefix)
+    except ValueError:
+        return str(exe)
+    return str(Path(sys.prefix).resolve() / inside)
+
+
 def _python_dirs() -> list[Path]:
     """Folders the kernel's Python needs: its installation, the venv and adlab."""
     import adlab
@@ -159,7 +175,7 @@ def check() -> None:
         os.chmod(tmp, 0o711)
         box = Sandbox(Path(tmp) / "work")
         box.prepare()
-        cmd = box.wrap([sys.executable, "-c", "import adlab, os; print(os.getuid())"])
+        cmd = box.wrap([kernel_python(), "-c", "import adlab, os; print(os.getuid())"])
         res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              timeout=60)
         if res.returncode != 0 or res.stdout.strip() != str(box.uid()):
