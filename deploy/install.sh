@@ -59,7 +59,7 @@ SRC=$(mktemp -d)
 trap 'rm -rf "$SRC"' EXIT
 cp -r "$REPO/adlab" "$REPO/pyproject.toml" "$REPO/README.md" "$SRC/"
 find "$SRC" -name __pycache__ -prune -exec rm -rf {} +
-$PIP install -c "$PREFIX/constraints.txt" "jupyterhub==$JUPYTERHUB_VERSION" "$SRC[course]"
+$PIP install -c "$PREFIX/constraints.txt" "jupyterhub==$JUPYTERHUB_VERSION" "${SRC}[course]"
 $PIP install --no-deps --force-reinstall "$SRC"
 
 # the proxy
