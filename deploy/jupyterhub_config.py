@@ -17,7 +17,7 @@ ports, for a second hub on the same machine).
 
 import os
 import pwd
-import shutil
+import subprocess
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - provided by traitlets when JupyterHub loads this file
@@ -65,17 +65,19 @@ c.Spawner.start_timeout = 120
 
 
 def copy_course(spawner):
-    """At a user's first login, copy the course's notebooks into ~/adlab-course."""
+    """At a user's first login, copy the course's notebooks into ~/adlab-course.
+
+    The copy is made as the user (runuser), not as root: root writing and chowning inside a
+    folder the user controls could be turned, by a symbolic link put there in the meantime,
+    against a file elsewhere.
+    """
     user = pwd.getpwnam(spawner.user.name)
-    home = Path(user.pw_dir)
-    dest = home / "adlab-course"
+    dest = Path(user.pw_dir) / "adlab-course"
     source = PREFIX / "notebooks"
-    if dest.exists() or not source.is_dir():
+    if os.path.lexists(dest) or not source.is_dir():
         return
-    shutil.copytree(source, dest)
-    for folder, dirs, files in os.walk(dest):
-        for name in [folder, *(os.path.join(folder, f) for f in dirs + files)]:
-            os.chown(name, user.pw_uid, user.pw_gid)
+    subprocess.run(["runuser", "-u", user.pw_name, "--", "cp", "-r", str(source), str(dest)],
+                   check=True, capture_output=True, timeout=60)
 
 
 c.Spawner.pre_spawn_hook = copy_course

@@ -178,11 +178,16 @@ def _login(browser, hub: Hub, user: str):
     return context, page
 
 
-def _assignment_list(page):
-    """Open nbgrader's Assignments tab from the Nbgrader menu; wait for its lists."""
+def _assignment_list(page) -> list[str]:
+    """Open nbgrader's Assignments tab from the Nbgrader menu; wait for its lists.
+
+    Returns the items the Nbgrader menu showed."""
     page.click("li.lm-MenuBar-item:has-text('Nbgrader')")
+    page.wait_for_selector("li.lm-Menu-item:has-text('Assignment List')")
+    items = [t.strip() for t in page.locator("li.lm-Menu-item .lm-Menu-itemLabel").all_inner_texts()]
     page.click("li.lm-Menu-item:has-text('Assignment List')")
     page.wait_for_selector("#released_assignments_list", timeout=60_000)
+    return items
 
 
 def _formgrader_button(page, icon: str) -> None:
@@ -219,6 +224,9 @@ def test_a_class_runs_from_release_to_feedback(hub, browser):
 
     # -- the instructor generates and releases the assignment in Formgrader
     ictx, ipage = _login(browser, hub, inst)
+    ipage.click("li.lm-MenuBar-item:has-text('Nbgrader')")
+    ipage.wait_for_selector("li.lm-Menu-item:has-text('Formgrader')")
+    ipage.keyboard.press("Escape")
     ipage.goto(f"{hub.url}/user/{inst}/formgrader/manage_assignments")
     ipage.wait_for_selector(f"a:text-is('{ASSIGNMENT}')")
     _formgrader_button(ipage, "education")          # generate the student version
@@ -238,7 +246,10 @@ def test_a_class_runs_from_release_to_feedback(hub, browser):
         page.wait_for_selector(".jp-DirListing-item:has-text('adlab-course')")
         copied = Path("/home") / user / "adlab-course"
         assert (copied / "00_index.ipynb").stat().st_uid == _uid(user)
-        _assignment_list(page)
+        # students have the Assignment List, not the instructor's Formgrader
+        menu = _assignment_list(page)
+        assert "Assignment List" in menu and "Formgrader" not in menu, menu
+        assert page.request.get(f"{hub.url}/user/{user}/formgrader").status == 404
         page.wait_for_selector(f"#released_assignments_list >> text={ASSIGNMENT}")
         page.locator("#released_assignments_list button:has-text('Fetch')").first.click()
         page.wait_for_selector(f"#fetched_assignments_list >> text={ASSIGNMENT}")
