@@ -355,3 +355,33 @@ def test_a_cell_that_raised_scores_0_but_its_feedback_still_shows_the_keys_answe
     assert "raised an error" in text and "dsin(0) should be 1" in text
     # the visible check stopped the cell before the hidden records: nothing more to say
     assert "hidden points" not in text
+
+
+def test_a_worker_waits_for_a_locked_gradebook_and_reports_other_failures(monkeypatch, tmp_path):
+    """nbgrader_step retries while SQLite says the gradebook is locked, and no longer."""
+    from adlab.autograde import batch
+
+    class FakeAPI:
+        def __init__(self, answers):
+            self.answers, self.calls = list(answers), 0
+            import logging
+            self.log = logging.getLogger("fake-nbgrader")
+
+        def autograde(self, assignment, student, force=True, create=True):
+            self.calls += 1
+            return self.answers.pop(0)
+
+    locked = {"success": False, "error": "sqlite3.OperationalError: database is locked"}
+    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    api = FakeAPI([locked, locked, {"success": True, "log": ""}])
+    monkeypatch.setitem(batch._APIS, tmp_path, api)
+    assert batch.nbgrader_step(tmp_path, "autograde", "a", "s") == (True, "")
+    assert api.calls == 3
+    api = FakeAPI([{"success": False, "error": "KeyError: 'q1'"}])
+    monkeypatch.setitem(batch._APIS, tmp_path, api)
+    ok, log = batch.nbgrader_step(tmp_path, "autograde", "a", "s")
+    assert not ok and "KeyError" in log and api.calls == 1
+    api = FakeAPI([locked] * batch.LOCK_RETRIES)
+    monkeypatch.setitem(batch._APIS, tmp_path, api)
+    ok, log = batch.nbgrader_step(tmp_path, "autograde", "a", "s")
+    assert not ok and "locked" in log and api.calls == batch.LOCK_RETRIES
